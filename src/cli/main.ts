@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { reportCliError } from './errors.js';
+import { registerMigrate } from './migrate.command.js';
+import { registerSeed } from './seed.command.js';
+import { registerServe } from './serve.command.js';
+
+const program = new Command('ordersys')
+  .description('Order processing backend: import, reserve, pay, finalize; live KPIs')
+  .showHelpAfterError();
+
+registerServe(program);
+registerMigrate(program);
+registerSeed(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportCliError(err);
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { envSchema } from './config.schema.js';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly database: { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  /** Undefined in embedded mode until resolveSecret() reads or creates it in the data directory. */
+  readonly secret: string | undefined;
+  readonly defaultTenant: string;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly logLevel: string;
+  readonly metricsToken: string | undefined;
+  readonly reservationHoldMinutes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; names every bad variable, not just the first. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
+      const shown = value === undefined || /SECRET|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = result.data;
+  const dataDir = path.resolve(env.ORDERSYS_DATA_DIR);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres' as const, url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+      : { kind: 'pglite' as const, dataDir: path.join(dataDir, 'pglite') },
+    redisUrl: env.REDIS_URL,
+    dataDir,
+    secret: env.ORDERSYS_SECRET,
+    defaultTenant: env.ORDERSYS_DEFAULT_TENANT,
+    http: { host: env.HOST, port: env.PORT },
+    logLevel: env.LOG_LEVEL,
+    metricsToken: env.METRICS_TOKEN,
+    reservationHoldMinutes: env.RESERVATION_HOLD_MINUTES,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+}

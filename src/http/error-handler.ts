@@ -1,0 +1,40 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DomainError } from '../platform/errors.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Every failure leaves the API in one shape: { error: { code, message, details } }. */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof DomainError) {
+    return reply.code(err.httpStatus).send({ error: { code: err.code, message: err.message, details: err.details } });
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => {
+      const where = `${err.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`;
+      return { field: where, message: v.message ?? 'is invalid' };
+    });
+    const first = issues[0];
+    return reply.code(400).send({
+      error: {
+        code: 'INVALID_DATA',
+        message: first ? `${first.field}: ${first.message}` : 'The request is invalid.',
+        details: { issues },
+      },
+    });
+  }
+  if (isResponseSerializationError(err)) {
+    req.log.error({ err, cause: err.cause }, 'response did not match its schema');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'The server built an invalid response; this is a bug.' } });
+  }
+  if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' } });
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return reply.code(err.statusCode).send({ error: { code: 'INVALID_DATA', message: err.message } });
+  }
+  req.log.error({ err }, 'unhandled error');
+  return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
+}

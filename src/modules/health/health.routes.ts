@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { pingRedis } from '../../platform/redis.js';
+import type { AppModule } from '../module.js';
+
+const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const readiness = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ database: check, queue: check, redis: check.optional() }),
+});
+
+async function timed(fn: () => Promise<boolean>): Promise<z.infer<typeof check>> {
+  const start = performance.now();
+  try {
+    const ok = await fn();
+    return { ok, latencyMs: Math.round(performance.now() - start), ...(!ok && { error: 'no answer' }) };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - start), error: (err as Error).message };
+  }
+}
+
+const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('live') }) } } }, async () => ({
+    status: 'live' as const,
+  }));
+
+  app.get(
+    '/health/ready',
+    { schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: readiness, 503: readiness } } },
+    async (_req, reply) => {
+      const [database, queue, redis] = await Promise.all([
+        timed(async () => (await ctx.db.query('SELECT 1 AS ok')).rows.length === 1),
+        timed(async () => (await ctx.db.query(`SELECT count(*) AS n FROM pgboss.queue`)).rows.length === 1),
+        ctx.redis ? timed(() => pingRedis(ctx.redis!)) : Promise.resolve(undefined),
+      ]);
+      const ok = database.ok && queue.ok && (redis?.ok ?? true);
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ready' : 'unavailable', checks: { database, queue, ...(redis && { redis }) } });
+    },
+  );
+
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (req, reply) => {
+    const token = ctx.config.metricsToken;
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } });
+    }
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+};
+
+export const healthModule: AppModule = { name: 'health', routes };

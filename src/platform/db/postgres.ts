@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { OID, parseDate, parseInt8 } from './parsers.js';
+import type { Database, Executor, QueryResult } from './types.js';
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === OID.int8) return parseInt8;
+    if (oid === OID.date) return parseDate;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function executorFor(client: pg.Pool | pg.PoolClient): Executor {
+  return {
+    async query<T>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const r = await client.query(text, params as unknown[] | undefined);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+    async copyFrom(copySql: string, data: string | Buffer) {
+      const run = async (c: pg.PoolClient) => {
+        const stream = c.query(copyFromStdin(copySql));
+        await pipeline(Readable.from([data]), stream);
+        return stream.rowCount ?? 0;
+      };
+      if (client instanceof pg.Pool) {
+        const c = await client.connect();
+        try {
+          return await run(c);
+        } finally {
+          c.release();
+        }
+      }
+      return run(client as pg.PoolClient);
+    },
+  };
+}
+
+export async function openPostgres(url: string, poolMax: number, applicationName = 'ordersys'): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, types, application_name: applicationName });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  await pool.query('SELECT 1');
+  return {
+    kind: 'postgres',
+    ...executorFor(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(executorFor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        // A connection that cannot even roll back is discarded, not returned to the pool.
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      if (!pool.ended) await pool.end();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/**
+ * What a repository runs SQL on: the database itself or an open transaction.
+ * Every repository function takes one explicitly, so a statement can never escape its transaction.
+ */
+export interface Executor {
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Several statements, no parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+  /** `COPY table (cols) FROM STDIN` with CSV/text bytes; returns rows copied. */
+  copyFrom(copySql: string, data: string | Buffer): Promise<number>;
+}
+
+export interface Database extends Executor {
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type Transaction = Executor;

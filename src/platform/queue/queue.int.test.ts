@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../../../test/context.js';
+import { defineQueue } from './registry.js';
+
+declare module './registry.js' {
+  interface JobRegistry {
+    test_probe: { n: number };
+  }
+}
+defineQueue({ name: 'test_probe', retryLimit: 0 });
+
+describe('JobQueue', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext('cli');
+  });
+  afterAll(() => ctx.dispose());
+
+  async function fetchProbes(): Promise<number[]> {
+    const jobs = (await ctx.queue.boss.fetch<{ n: number }>('test_probe', { batchSize: 100 })) ?? [];
+    return jobs.map((j) => j.data.n).sort((a, b) => a - b);
+  }
+
+  it('never runs a job enqueued in a rolled-back transaction', async () => {
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        await ctx.queue.send(tx, 'test_probe', { n: 1 });
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    expect(await fetchProbes()).toEqual([]);
+  });
+
+  it('runs jobs enqueued in a committed transaction, many in one insert', async () => {
+    await ctx.db.transaction(async (tx) => {
+      await ctx.queue.sendMany(tx, 'test_probe', [{ n: 2 }, { n: 3 }, { n: 4 }]);
+    });
+    expect(await fetchProbes()).toEqual([2, 3, 4]);
+  });
+
+  it('hands jobs to a worker and completes them', async () => {
+    const seen: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      void ctx.queue.work('test_probe', { batchSize: 10, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        seen.push(...jobs.map((j) => j.data.n));
+        if (seen.length >= 2) resolve();
+      });
+    });
+    await ctx.db.transaction((tx) => ctx.queue.sendMany(tx, 'test_probe', [{ n: 5 }, { n: 6 }]));
+    await done;
+    expect(seen.sort()).toEqual([5, 6]);
+  });
+});

@@ -1,0 +1,115 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Database, Executor } from '../db/types.js';
+import { bossDbFor, bossDbForPglite } from './pglite-adapter.js';
+import { queueDefinitions, type JobName, type JobRegistry } from './registry.js';
+
+export interface QueueOptions {
+  /** Run maintenance (expiry, retention) and cron schedules in this process. */
+  supervise: boolean;
+  schema?: string;
+}
+
+export interface Job<N extends JobName> {
+  id: string;
+  name: N;
+  data: JobRegistry[N];
+}
+
+export interface SendOptions {
+  startAfterSeconds?: number;
+  singletonKey?: string;
+  retryLimit?: number;
+}
+
+export interface WorkOptions {
+  batchSize?: number;
+  pollingIntervalSeconds?: number;
+}
+
+/**
+ * pg-boss behind our own types. Jobs are inserted with the caller's executor: enqueued inside a
+ * transaction, a job exists if and only if that transaction commits.
+ */
+export class JobQueue {
+  private workers: string[] = [];
+
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(db: Database, connection: { url?: string }, logger: Logger, options: QueueOptions): Promise<JobQueue> {
+    const common = {
+      schema: options.schema ?? 'pgboss',
+      supervise: options.supervise,
+      schedule: options.supervise,
+      migrate: true,
+    };
+    const boss =
+      db.kind === 'postgres' && connection.url
+        ? new PgBoss({ ...common, connectionString: connection.url, max: 4, application_name: 'ordersys-queue' })
+        : new PgBoss({ ...common, db: bossDbForPglite(db) as PgBoss.Db });
+    boss.on('error', (err: Error) => logger.error({ err }, 'job queue error'));
+    await boss.start();
+    const queue = new JobQueue(boss, logger);
+    await queue.ensureQueues();
+    return queue;
+  }
+
+  private async ensureQueues(): Promise<void> {
+    const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
+    for (const def of queueDefinitions()) {
+      if (existing.has(def.name)) continue;
+      try {
+        await this.boss.createQueue(def.name, def);
+      } catch (err) {
+        // Another process created it between our read and our insert.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
+    }
+  }
+
+  async send<N extends JobName>(tx: Executor, name: N, data: JobRegistry[N], opts: SendOptions = {}): Promise<void> {
+    await this.sendMany(tx, name, [data], opts);
+  }
+
+  /** One INSERT for many jobs: batch producers call this, not send() in a loop. */
+  async sendMany<N extends JobName>(tx: Executor, name: N, items: JobRegistry[N][], opts: SendOptions = {}): Promise<void> {
+    if (items.length === 0) return;
+    const startAfter = opts.startAfterSeconds ? new Date(Date.now() + opts.startAfterSeconds * 1000) : undefined;
+    const jobs = items.map((data) => ({
+      name,
+      data: data as object,
+      ...(startAfter && { startAfter }),
+      ...(opts.singletonKey && { singletonKey: opts.singletonKey }),
+      ...(opts.retryLimit !== undefined && { retryLimit: opts.retryLimit }),
+    }));
+    await this.boss.insert(jobs, { db: bossDbFor(tx) as PgBoss.Db });
+  }
+
+  async work<N extends JobName>(name: N, options: WorkOptions, handler: (jobs: Job<N>[]) => Promise<void>): Promise<void> {
+    const id = await this.boss.work<JobRegistry[N]>(
+      name,
+      { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        try {
+          await handler(jobs as unknown as Job<N>[]);
+        } catch (err) {
+          this.logger.warn({ err, queue: name, jobs: jobs.map((j) => j.id) }, 'job failed; pg-boss will retry it');
+          throw err;
+        }
+      },
+    );
+    this.workers.push(id);
+  }
+
+  async schedule<N extends JobName>(name: N, cron: string, data: JobRegistry[N]): Promise<void> {
+    await this.boss.schedule(name, cron, data as object);
+  }
+
+  /** Stop fetching; wait for in-flight jobs up to timeoutMs, then hand the rest back for retry. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: true });
+  }
+}
