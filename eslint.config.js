@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'coverage/', 'artifacts/', 'dist/', 'src/modules/dashboard/public/vendor/'] },
+  { ignores: ['node_modules/', '.tmp/', 'data/', 'coverage/', 'artifacts/', 'dist/', 'src/modules/dashboard/public/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

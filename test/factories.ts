@@ -31,3 +31,12 @@ export async function newCustomer(ex: Executor, tenant: Tenant, fields: Partial<
   if (!customer) throw new Error('factory: customer was not created');
   return customer;
 }
+
+export async function newApiKey(ex: Executor, tenant: Tenant, role: 'viewer' | 'operator' | 'admin' = 'admin'): Promise<string> {
+  const { createApiKey } = await import('../src/modules/auth/api-key.repository.js');
+  return (await createApiKey(ex, tenant.id, role, `test ${role}`)).key;
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { reportCliError } from './errors.js';
+import { registerKeys } from './keys.command.js';
 import { registerMigrate } from './migrate.command.js';
 import { registerSeed } from './seed.command.js';
 import { registerServe } from './serve.command.js';
@@ -11,6 +12,7 @@ const program = new Command('ordersys')
 registerServe(program);
 registerMigrate(program);
 registerSeed(program);
+registerKeys(program);
 
 try {
   await program.parseAsync(process.argv);

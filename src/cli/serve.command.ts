@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import type { AppContext } from '../context.js';
+import { createApiKey, countApiKeys } from '../modules/auth/api-key.repository.js';
 import { seedDemoCatalog } from '../modules/demo/seed.service.js';
 import { countProducts } from '../modules/inventory/product.repository.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
@@ -10,9 +11,15 @@ import { startServer, stopOnSignals, type ServeRole } from '../server.js';
 async function seedOnFirstStart(ctx: AppContext): Promise<void> {
   if (ctx.db.kind !== 'pglite') return;
   const tenant = await findTenantBySlug(ctx.db, ctx.config.defaultTenant);
-  if (!tenant || (await countProducts(ctx.db, tenant.id)) > 0) return;
-  const result = await ctx.db.transaction((tx) => seedDemoCatalog(tx, tenant.id, { products: 1000, customers: 10000, seed: 1 }));
-  ctx.logger.info(result, `first start: seeded the demo catalog for tenant ${tenant.slug}`);
+  if (!tenant) return;
+  if ((await countProducts(ctx.db, tenant.id)) === 0) {
+    const result = await ctx.db.transaction((tx) => seedDemoCatalog(tx, tenant.id, { products: 1000, customers: 10000, seed: 1 }));
+    ctx.logger.info(result, `first start: seeded the demo catalog for tenant ${tenant.slug}`);
+  }
+  if ((await countApiKeys(ctx.db, tenant.id)) === 0) {
+    const { key } = await createApiKey(ctx.db, tenant.id, 'admin', 'local admin (first start)');
+    console.log(`first start: local admin API key for tenant ${tenant.slug} (shown once):\n  ${key}`);
+  }
 }
 
 export function registerServe(program: Command): void {

@@ -2,6 +2,16 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const rate = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+/** "20-200" (milliseconds) or a single number. */
+const range = z
+  .string()
+  .regex(/^\d+(-\d+)?$/, 'must be "MIN-MAX" milliseconds, e.g. 20-200')
+  .transform((v) => {
+    const [min, max = min] = v.split('-').map(Number) as [number, number?];
+    return { min, max };
+  })
+  .refine((r) => r.min <= r.max, 'must have MIN <= MAX');
 
 /** Every environment variable ordersys reads. The only schema over process.env. */
 export const envSchema = z
@@ -27,8 +37,20 @@ export const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     RESERVATION_HOLD_MINUTES: positiveInt.default(15),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+    GATEWAY_SUCCESS_RATE: rate.default(0.95),
+    GATEWAY_REFUND_SUCCESS_RATE: rate.default(1),
+    GATEWAY_LATENCY_MS: range.default({ min: 20, max: 200 }),
+    GATEWAY_DUPLICATE_RATE: rate.default(0),
+    GATEWAY_LATE_RATE: rate.default(0),
+    GATEWAY_OUT_OF_ORDER_MS: z.coerce.number().int().min(0).default(0),
+    GATEWAY_SEED: z.coerce.number().int().default(1),
+    GATEWAY_DELIVERY: z.enum(['inprocess', 'http']).default('inprocess'),
+    GATEWAY_WEBHOOK_URL: z.url().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.GATEWAY_DELIVERY === 'http' && !env.GATEWAY_WEBHOOK_URL) {
+      ctx.addIssue({ code: 'custom', path: ['GATEWAY_WEBHOOK_URL'], message: 'is required when GATEWAY_DELIVERY=http' });
+    }
     // Scale-out processes on several machines must agree on one secret: never generate it there.
     if (env.DATABASE_URL && !env.ORDERSYS_SECRET) {
       ctx.addIssue({

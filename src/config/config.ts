@@ -14,6 +14,18 @@ export interface Config {
   readonly metricsToken: string | undefined;
   readonly reservationHoldMinutes: number;
   readonly shutdownTimeoutMs: number;
+  readonly gateway: {
+    readonly successRate: number;
+    readonly refundSuccessRate: number;
+    readonly latencyMs: { readonly min: number; readonly max: number };
+    readonly duplicateRate: number;
+    readonly lateRate: number;
+    readonly outOfOrderMs: number;
+    readonly seed: number;
+    /** 'inprocess' hands signed events to the webhook handler directly; 'http' POSTs them. */
+    readonly delivery: 'inprocess' | 'http';
+    readonly webhookUrl: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -51,5 +63,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.METRICS_TOKEN,
     reservationHoldMinutes: env.RESERVATION_HOLD_MINUTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    gateway: {
+      successRate: env.GATEWAY_SUCCESS_RATE,
+      refundSuccessRate: env.GATEWAY_REFUND_SUCCESS_RATE,
+      latencyMs: env.GATEWAY_LATENCY_MS,
+      duplicateRate: env.GATEWAY_DUPLICATE_RATE,
+      lateRate: env.GATEWAY_LATE_RATE,
+      outOfOrderMs: env.GATEWAY_OUT_OF_ORDER_MS,
+      seed: env.GATEWAY_SEED,
+      delivery: env.GATEWAY_DELIVERY,
+      webhookUrl: env.GATEWAY_WEBHOOK_URL,
+    },
   });
 }

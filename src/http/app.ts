@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { modules } from '../modules/index.js';
+import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
 
 /** Builds the HTTP API from the module plugins. Does not listen: callers (server, tests) decide. */
@@ -26,6 +27,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}.` } }),
   );
 
+  app.addHook('onRequest', authHook(ctx));
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.httpDuration
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))

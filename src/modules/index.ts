@@ -1,5 +1,8 @@
 import { healthModule } from './health/health.routes.js';
+import { inventoryModule } from './inventory/inventory.routes.js';
 import type { AppModule } from './module.js';
+import { ordersModule } from './orders/index.js';
+import { paymentsModule } from './payments/index.js';
 
 /** Every feature module, in the order its routes and jobs are registered. */
-export const modules: readonly AppModule[] = [healthModule];
+export const modules: readonly AppModule[] = [healthModule, ordersModule, paymentsModule, inventoryModule];

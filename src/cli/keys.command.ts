@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { ROLES, type Role } from '../modules/auth/api-key.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../modules/auth/api-key.repository.js';
+import { ensureTenant, findTenantBySlug } from '../modules/tenants/tenant.repository.js';
+import { DomainError } from '../platform/errors.js';
+import { withContext } from './context.js';
+
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('manage API keys');
+
+  keys
+    .command('create')
+    .description('create an API key; it is printed once and only its hash is stored')
+    .requiredOption('--tenant <slug>', 'tenant the key belongs to (created if missing)')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).default('operator'))
+    .option('--name <name>', 'a label to recognise the key by', 'cli')
+    .action(async (opts: { tenant: string; role: Role; name: string }) => {
+      await withContext(async (ctx) => {
+        const tenant = await ensureTenant(ctx.db, opts.tenant);
+        const { key, record } = await createApiKey(ctx.db, tenant.id, opts.role, opts.name);
+        console.log(key);
+        console.error(`created ${record.role} key ${record.prefix} (${record.id}) for tenant ${tenant.slug}; store it now, it is not shown again`);
+      });
+    });
+
+  keys
+    .command('list')
+    .requiredOption('--tenant <slug>', 'tenant')
+    .action(async (opts: { tenant: string }) => {
+      await withContext(async (ctx) => {
+        const tenant = await findTenantBySlug(ctx.db, opts.tenant);
+        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
+        for (const k of await listApiKeys(ctx.db, tenant.id)) {
+          console.log(`${k.id}  ${k.prefix}  ${k.role.padEnd(8)}  ${k.name}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}`);
+        }
+      });
+    });
+
+  keys
+    .command('revoke <id>')
+    .requiredOption('--tenant <slug>', 'tenant')
+    .action(async (id: string, opts: { tenant: string }) => {
+      await withContext(async (ctx) => {
+        const tenant = await findTenantBySlug(ctx.db, opts.tenant);
+        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
+        if (!(await revokeApiKey(ctx.db, tenant.id, id))) throw new DomainError('NOT_FOUND', `No active key ${id} in tenant ${tenant.slug}.`);
+        console.log(`revoked ${id}`);
+      });
+    });
+}

@@ -1,0 +1,24 @@
+import type { AppContext } from '../../context.js';
+import { defineQueue } from '../../platform/queue/registry.js';
+import { expireHolds, reserveBatch } from './order.workflow.js';
+
+declare module '../../platform/queue/registry.js' {
+  interface JobRegistry {
+    orders_reserve: { tenantId: string; orderIds: string[] };
+    orders_expire_holds: Record<string, never>;
+  }
+}
+
+defineQueue({ name: 'orders_reserve', retryLimit: 10, retryDelay: 1, retryBackoff: true, expireInSeconds: 300 });
+defineQueue({ name: 'orders_expire_holds', retryLimit: 2, expireInSeconds: 300 });
+
+export async function registerOrderJobs(ctx: AppContext): Promise<void> {
+  await ctx.queue.work('orders_reserve', { batchSize: 10 }, async (jobs) => {
+    for (const job of jobs) await reserveBatch(ctx, job.data.tenantId, job.data.orderIds);
+  });
+  await ctx.queue.work('orders_expire_holds', { batchSize: 1 }, async () => {
+    const n = await expireHolds(ctx);
+    if (n > 0) ctx.logger.info({ cancelled: n }, 'released expired reservations');
+  });
+  await ctx.queue.schedule('orders_expire_holds', '* * * * *', {});
+}

@@ -1,0 +1,145 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { tenantOf } from '../../http/auth.js';
+import { idempotent } from '../../http/idempotency.js';
+import { errorResponses, idParams } from '../../http/schemas.js';
+import { notFound } from '../../platform/errors.js';
+import { findPaymentsOfOrder } from '../payments/payment.repository.js';
+import { jsonDates, orderDetailDto, orderDto, toOrderDto } from './order.dto.js';
+import { findOrderEvents, findOrderItems } from './order.repository.js';
+import { findOrderWithCustomer, findReservations, listOrders } from './order.queries.js';
+import { advanceOrder, cancelOrder, placeOrder } from './order.service.js';
+import { ORDER_STATUSES } from './order.state.js';
+import type { Executor } from '../../platform/db/types.js';
+import type { Order } from './order.types.js';
+
+const placeOrderBody = z.object({
+  orderCode: z.string().trim().min(1).max(100),
+  customer: z.object({ email: z.email().toLowerCase(), name: z.string().trim().min(1).max(200) }),
+  placedAt: z.iso.datetime({ offset: true }).optional(),
+  items: z
+    .array(z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().positive().max(1_000_000) }))
+    .min(1)
+    .max(500),
+});
+
+const listQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customer: z.string().trim().min(1).max(320).optional().describe('email or customer id'),
+  from: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  to: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export interface OrderRouteHooks {
+  /** Set by the refunds module: refunds of an order for its detail page, and full refund on cancel. */
+  refundsOf?: (ex: Executor, orderId: string) => Promise<Record<string, unknown>[]>;
+  refundInFull?: (tx: Executor, order: Order) => Promise<void>;
+}
+export const orderRouteHooks: OrderRouteHooks = {};
+
+export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const loadDetail = async (ex: Executor, tenantId: string, id: string) => {
+    const order = await findOrderWithCustomer(ex, tenantId, id);
+    if (!order) throw notFound('Order', id);
+    const [items, reservations, payments, events, refunds] = await Promise.all([
+      findOrderItems(ex, id),
+      findReservations(ex, id),
+      findPaymentsOfOrder(ex, id),
+      findOrderEvents(ex, id),
+      orderRouteHooks.refundsOf?.(ex, id) ?? Promise.resolve([]),
+    ]);
+    return {
+      ...toOrderDto(order),
+      items,
+      reservations: jsonDates(reservations),
+      payments: jsonDates(payments),
+      refunds: jsonDates(refunds),
+      events: jsonDates(events),
+    };
+  };
+
+  app.post(
+    '/orders',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order (prices from the catalog); it is reserved, paid and finalized asynchronously',
+        headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
+        body: placeOrderBody,
+        response: { 201: orderDetailDto, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (req, reply) =>
+      idempotent(ctx, req, reply, { required: false, scope: 'POST /orders' }, async (tx) => {
+        const tenantId = tenantOf(req);
+        const id = await placeOrder(ctx, tx, tenantId, { ...req.body, placedAt: req.body.placedAt ? new Date(req.body.placedAt) : undefined });
+        return { status: 201, body: await loadDetail(tx, tenantId, id) };
+      }),
+  );
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders, newest first, with filters and cursor paging',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(orderDto), nextCursor: z.string().nullable() }), ...errorResponses(400, 401) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = await listOrders(ctx.db, tenantOf(req), {
+        status: q.status,
+        customer: q.customer,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return { items: page.items.map(toOrderDto), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'One order with items, reservations, payments, refunds and its event timeline',
+        params: idParams,
+        response: { 200: orderDetailDto, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => loadDetail(ctx.db, tenantOf(req), req.params.id),
+  );
+
+  const action = (name: 'cancel' | 'ship' | 'deliver', summary: string) =>
+    app.post(
+      `/orders/:id/${name}`,
+      {
+        config: { role: 'operator' },
+        schema: {
+          tags: ['orders'],
+          summary,
+          params: idParams,
+          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).optional(),
+          response: { 200: orderDetailDto, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => {
+        const tenantId = tenantOf(req);
+        const reason = req.body?.reason;
+        if (name === 'cancel') await cancelOrder(ctx, tenantId, req.params.id, reason ?? 'cancelled by operator', orderRouteHooks.refundInFull);
+        else await advanceOrder(ctx, tenantId, req.params.id, name, reason ? { note: reason } : {});
+        return loadDetail(ctx.db, tenantId, req.params.id);
+      },
+    );
+  action('cancel', 'Cancel: releases reserved stock; a paid order is refunded in full');
+  action('ship', 'Mark a completed order shipped');
+  action('deliver', 'Mark a shipped order delivered');
+};

@@ -1,0 +1,74 @@
+import type { Executor } from '../../platform/db/types.js';
+import { appendEvents } from './order.events.js';
+import { NAMED_TRANSITIONS, type OrderStatus, type TransitionName } from './order.state.js';
+
+export interface TransitionTarget {
+  orderId: string;
+  /** Stored on the order for fail/payFail, and in the event. */
+  reason?: string;
+  /** Extra facts for the event (amounts, decline code, who asked). */
+  data?: Record<string, unknown>;
+}
+
+export interface Transitioned {
+  orderId: string;
+  from: OrderStatus;
+  to: OrderStatus;
+}
+
+/**
+ * The one place a status changes. A guarded UPDATE moves only the orders still in an allowed
+ * `from` status (so a duplicate webhook or a racing worker moves nothing), and the audit event is
+ * written for exactly the rows that moved, in the same transaction. Works for one order or 500.
+ * Callers that must lock orders before products do so first (lockOrders) to keep one lock order.
+ */
+export async function applyTransition(
+  tx: Executor,
+  tenantId: string,
+  name: TransitionName,
+  targets: readonly TransitionTarget[],
+  set: { reservedUntil?: Date | null } = {},
+): Promise<Transitioned[]> {
+  if (targets.length === 0) return [];
+  const { from, to } = NAMED_TRANSITIONS[name];
+  const { rows } = await tx.query<{ orderId: string; from: OrderStatus; reason: string | null }>(
+    `WITH target AS (
+       SELECT * FROM unnest($3::uuid[], $4::text[]) AS t(id, reason)
+     ), prior AS (
+       SELECT o.id, o.status FROM orders o JOIN target USING (id)
+       WHERE o.tenant_id = $1 AND o.status = ANY($2::text[])
+     )
+     UPDATE orders o SET status = $5,
+       failure_reason = COALESCE(target.reason, o.failure_reason),
+       reserved_until = CASE WHEN $6::boolean THEN $7::timestamptz ELSE o.reserved_until END,
+       updated_at = now()
+     FROM target, prior
+     WHERE o.id = target.id AND o.id = prior.id AND o.status = prior.status
+     RETURNING o.id AS "orderId", prior.status AS "from", target.reason`,
+    [
+      tenantId,
+      from,
+      targets.map((t) => t.orderId),
+      targets.map((t) => t.reason ?? null),
+      to,
+      'reservedUntil' in set,
+      set.reservedUntil ?? null,
+    ],
+  );
+  const byId = new Map(targets.map((t) => [t.orderId, t]));
+  await appendEvents(
+    tx,
+    tenantId,
+    rows.map((r) => {
+      const target = byId.get(r.orderId);
+      return {
+        orderId: r.orderId,
+        type: `order.${to}`,
+        from: r.from,
+        to,
+        data: { ...target?.data, ...(target?.reason && { reason: target.reason }) },
+      };
+    }),
+  );
+  return rows.map((r) => ({ orderId: r.orderId, from: r.from, to }));
+}

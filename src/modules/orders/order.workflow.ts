@@ -1,0 +1,50 @@
+import type { AppContext } from '../../context.js';
+import { reserveOrders, settleReservations } from './reservation.js';
+import { applyTransition } from './order.transitions.js';
+
+/**
+ * Step 1 of reserve -> pay -> finalize. Reserves a batch and, in the same transaction, enqueues
+ * payment for the orders that got their stock. Undo: settleReservations(..., 'release') on
+ * payment failure, cancellation or hold expiry.
+ */
+export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: readonly string[]) {
+  const holdUntil = new Date(Date.now() + ctx.config.reservationHoldMinutes * 60_000);
+  return ctx.db.transaction(async (tx) => {
+    const outcome = await reserveOrders(tx, tenantId, orderIds, holdUntil);
+    if (outcome.reserved.length > 0) await ctx.queue.send(tx, 'payments_request', { tenantId, orderIds: outcome.reserved });
+    return outcome;
+  });
+}
+
+const SWEEP_BATCH = 500;
+
+/**
+ * Cancels reservations nobody paid for in time and releases their stock. Several workers may
+ * sweep at once: SKIP LOCKED hands each order to one of them.
+ */
+export async function expireHolds(ctx: AppContext, now = new Date()): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await ctx.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string; tenantId: string }>(
+        `SELECT id, tenant_id AS "tenantId" FROM orders WHERE status = 'reserved' AND reserved_until < $1
+         ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      const byTenant = new Map<string, string[]>();
+      for (const r of rows) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r.id]);
+      for (const [tenantId, ids] of byTenant) {
+        const cancelled = await applyTransition(
+          tx,
+          tenantId,
+          'cancel',
+          ids.map((orderId) => ({ orderId, reason: 'reservation hold expired before payment', data: { by: 'hold-expiry' } })),
+        );
+        await settleReservations(tx, cancelled.map((c) => c.orderId), 'release');
+      }
+      return rows.length;
+    });
+    total += n;
+    if (n < SWEEP_BATCH) return total;
+  }
+}

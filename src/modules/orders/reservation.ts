@@ -1,0 +1,104 @@
+import type { Executor } from '../../platform/db/types.js';
+import { lockOrders } from './order.repository.js';
+import { transitionGuard } from './order.state.js';
+import { applyTransition } from './order.transitions.js';
+
+export interface ReservationOutcome {
+  reserved: string[];
+  failed: { orderId: string; reason: string }[];
+}
+
+interface ItemRow {
+  orderId: string;
+  productId: string;
+  sku: string;
+  quantity: number;
+}
+
+/**
+ * Reserves stock for a batch of pending orders, all or nothing per order.
+ *
+ * Lock order: the orders (by id, skipping those another worker holds), then every product they
+ * need (by id). Every path that touches stock locks in this order, so batches never deadlock.
+ * Allocation runs over the locked rows in placement order; an order that does not fit entirely
+ * takes nothing and fails with the SKU, the quantity wanted and what was available.
+ * Undo: releaseReservations(). Repeating it is harmless: only orders still pending move.
+ */
+export async function reserveOrders(tx: Executor, tenantId: string, orderIds: readonly string[], holdUntil: Date): Promise<ReservationOutcome> {
+  const orders = (await lockOrders(tx, tenantId, orderIds, true)).filter((o) => transitionGuard(o, 'reserve').ok);
+  if (orders.length === 0) return { reserved: [], failed: [] };
+  orders.sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.orderCode.localeCompare(b.orderCode));
+  const ids = orders.map((o) => o.id);
+
+  const { rows: items } = await tx.query<ItemRow>(
+    `SELECT order_id AS "orderId", product_id AS "productId", sku, quantity FROM order_items WHERE order_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const { rows: stock } = await tx.query<{ id: string; available: number }>(
+    `SELECT id, stock_on_hand - stock_reserved AS available FROM products
+     WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [[...new Set(items.map((i) => i.productId))]],
+  );
+  const available = new Map(stock.map((p) => [p.id, p.available]));
+  const itemsByOrder = new Map<string, ItemRow[]>();
+  for (const item of items) itemsByOrder.set(item.orderId, [...(itemsByOrder.get(item.orderId) ?? []), item]);
+
+  const outcome: ReservationOutcome = { reserved: [], failed: [] };
+  const taken = new Map<string, number>();
+  for (const order of orders) {
+    const lines = itemsByOrder.get(order.id) ?? [];
+    const short = lines.filter((l) => (available.get(l.productId) ?? 0) < l.quantity);
+    if (short.length > 0) {
+      const reason = short.map((l) => `${l.sku}: wanted ${l.quantity}, available ${available.get(l.productId) ?? 0}`).join('; ');
+      outcome.failed.push({ orderId: order.id, reason: `insufficient stock (${reason})` });
+      continue;
+    }
+    for (const l of lines) {
+      available.set(l.productId, available.get(l.productId)! - l.quantity);
+      taken.set(l.productId, (taken.get(l.productId) ?? 0) + l.quantity);
+    }
+    outcome.reserved.push(order.id);
+  }
+
+  if (taken.size > 0) {
+    await tx.query(
+      `UPDATE products p SET stock_reserved = p.stock_reserved + d.q, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id`,
+      [[...taken.keys()], [...taken.values()]],
+    );
+    await tx.query(
+      `INSERT INTO stock_reservations (tenant_id, order_id, product_id, quantity)
+       SELECT $1, order_id, product_id, quantity FROM order_items WHERE order_id = ANY($2::uuid[])`,
+      [tenantId, outcome.reserved],
+    );
+  }
+  await applyTransition(tx, tenantId, 'reserve', outcome.reserved.map((orderId) => ({ orderId })), { reservedUntil: holdUntil });
+  await applyTransition(tx, tenantId, 'fail', outcome.failed);
+  return outcome;
+}
+
+/**
+ * Ends the active reservations of orders that were just completed ('commit': the units leave the
+ * shelf) or rolled back ('release': the units become available again). Callers have already
+ * locked the orders; products are locked here, by id. Only 'active' rows move, so a repeat is a no-op.
+ */
+export async function settleReservations(tx: Executor, orderIds: readonly string[], mode: 'commit' | 'release'): Promise<void> {
+  if (orderIds.length === 0) return;
+  const { rows } = await tx.query<{ productId: string; quantity: number }>(
+    `WITH settled AS (
+       UPDATE stock_reservations SET status = $2, updated_at = now()
+       WHERE order_id = ANY($1::uuid[]) AND status = 'active'
+       RETURNING product_id, quantity
+     )
+     SELECT product_id AS "productId", sum(quantity)::int AS quantity FROM settled GROUP BY product_id ORDER BY product_id`,
+    [orderIds, mode === 'commit' ? 'committed' : 'released'],
+  );
+  if (rows.length === 0) return;
+  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [rows.map((r) => r.productId)]);
+  await tx.query(
+    `UPDATE products p SET stock_reserved = p.stock_reserved - d.q,
+       stock_on_hand = p.stock_on_hand - CASE WHEN $3 THEN d.q ELSE 0 END, updated_at = now()
+     FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id`,
+    [rows.map((r) => r.productId), rows.map((r) => r.quantity), mode === 'commit'],
+  );
+}
