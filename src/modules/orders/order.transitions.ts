@@ -17,6 +17,16 @@ export interface Transitioned {
 }
 
 /**
+ * Runs inside the transaction of every transition, with the orders that actually moved: the way
+ * other modules (notifications, ...) enqueue work that must exist iff the change committed.
+ */
+export type TransitionListener = (tx: Executor, tenantId: string, name: TransitionName, moved: readonly Transitioned[]) => Promise<void>;
+const listeners: TransitionListener[] = [];
+export function onTransition(listener: TransitionListener): void {
+  listeners.push(listener);
+}
+
+/**
  * The one place a status changes. A guarded UPDATE moves only the orders still in an allowed
  * `from` status (so a duplicate webhook or a racing worker moves nothing), and the audit event is
  * written for exactly the rows that moved, in the same transaction. Works for one order or 500.
@@ -70,5 +80,7 @@ export async function applyTransition(
       };
     }),
   );
-  return rows.map((r) => ({ orderId: r.orderId, from: r.from, to }));
+  const moved = rows.map((r) => ({ orderId: r.orderId, from: r.from, to }));
+  if (moved.length > 0) for (const listener of listeners) await listener(tx, tenantId, name, moved);
+  return moved;
 }

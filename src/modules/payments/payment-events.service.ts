@@ -8,6 +8,10 @@ import { DECLINE_MESSAGES, type GatewayEvent } from './gateway/events.js';
 import { settlePayments } from './payment.repository.js';
 
 type PaymentEvent = Extract<GatewayEvent, { type: 'payment.succeeded' | 'payment.failed' }>;
+export type RefundEvent = Extract<GatewayEvent, { type: 'refund.succeeded' | 'refund.failed' }>;
+
+/** Set by the refunds module: applies new (already deduplicated) refund events in the same transaction. */
+export const refundEventHandler: { apply?: (tx: Executor, tenantId: string, events: RefundEvent[]) => Promise<void> } = {};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,14 +33,27 @@ export async function applyGatewayEvents(ctx: Pick<AppContext, 'db' | 'logger'>,
       [valid.map((e) => e.id), valid.map((e) => e.data.tenant_id), valid.map((e) => e.type)],
     );
     const fresh = new Set(rows.map((r) => r.eventId));
-    const byTenant = new Map<string, PaymentEvent[]>();
+    const payments = new Map<string, PaymentEvent[]>();
+    const refunds = new Map<string, RefundEvent[]>();
     for (const e of valid) {
-      if (!fresh.has(e.id) || (e.type !== 'payment.succeeded' && e.type !== 'payment.failed')) continue;
-      byTenant.set(e.data.tenant_id, [...(byTenant.get(e.data.tenant_id) ?? []), e]);
+      if (!fresh.has(e.id)) continue;
+      fresh.delete(e.id); // the same id twice in one batch applies once
+      if (e.type === 'payment.succeeded' || e.type === 'payment.failed') push(payments, e.data.tenant_id, e);
+      else push(refunds, e.data.tenant_id, e);
     }
-    for (const [tenantId, tenantEvents] of byTenant) await applyPaymentEvents(tx, tenantId, tenantEvents);
-    return fresh.size;
+    for (const [tenantId, events] of payments) await applyPaymentEvents(tx, tenantId, events);
+    for (const [tenantId, events] of refunds) {
+      if (!refundEventHandler.apply) throw new Error('refund events arrived but no refund handler is registered');
+      await refundEventHandler.apply(tx, tenantId, events);
+    }
+    return rows.length;
   });
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function applyPaymentEvents(tx: Executor, tenantId: string, events: PaymentEvent[]): Promise<void> {
