@@ -73,7 +73,7 @@ export async function cancelOrder(
       await refundInFull(tx, order);
     }
     const moved = await applyTransition(tx, tenantId, 'cancel', [{ orderId, reason, data: { by: 'api', reason } }]);
-    await settleReservations(tx, moved.map((m) => m.orderId), 'release');
+    await settleReservations(tx, { release: moved.map((m) => m.orderId) });
   });
 }
 

@@ -4,7 +4,7 @@ import { applyTransition } from './order.transitions.js';
 
 /**
  * Step 1 of reserve -> pay -> finalize. Reserves a batch and, in the same transaction, enqueues
- * payment for the orders that got their stock. Undo: settleReservations(..., 'release') on
+ * payment for the orders that got their stock. Undo: settleReservations(tx, { release }) on
  * payment failure, cancellation or hold expiry.
  */
 export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: readonly string[]) {
@@ -40,7 +40,7 @@ export async function expireHolds(ctx: AppContext, now = new Date()): Promise<nu
           'cancel',
           ids.map((orderId) => ({ orderId, reason: 'reservation hold expired before payment', data: { by: 'hold-expiry' } })),
         );
-        await settleReservations(tx, cancelled.map((c) => c.orderId), 'release');
+        await settleReservations(tx, { release: cancelled.map((c) => c.orderId) });
       }
       return rows.length;
     });

@@ -78,27 +78,34 @@ export async function reserveOrders(tx: Executor, tenantId: string, orderIds: re
 }
 
 /**
- * Ends the active reservations of orders that were just completed ('commit': the units leave the
- * shelf) or rolled back ('release': the units become available again). Callers have already
- * locked the orders; products are locked here, by id. Only 'active' rows move, so a repeat is a no-op.
+ * Ends the active reservations of orders that were just completed (`commit`: the units leave the
+ * shelf) or rolled back (`release`: the units become available again). Callers have already
+ * locked the orders; the products of both sets are locked here in ONE statement, by id: two
+ * separate calls would lock two sorted runs, which is not one global order and can deadlock.
+ * Only 'active' rows move, so a repeat is a no-op.
  */
-export async function settleReservations(tx: Executor, orderIds: readonly string[], mode: 'commit' | 'release'): Promise<void> {
-  if (orderIds.length === 0) return;
-  const { rows } = await tx.query<{ productId: string; quantity: number }>(
+export async function settleReservations(tx: Executor, orders: { commit?: readonly string[]; release?: readonly string[] }): Promise<void> {
+  const commit = orders.commit ?? [];
+  const release = orders.release ?? [];
+  if (commit.length === 0 && release.length === 0) return;
+  const { rows } = await tx.query<{ productId: string; committed: number; released: number }>(
     `WITH settled AS (
-       UPDATE stock_reservations SET status = $2, updated_at = now()
-       WHERE order_id = ANY($1::uuid[]) AND status = 'active'
-       RETURNING product_id, quantity
+       UPDATE stock_reservations r
+       SET status = CASE WHEN r.order_id = ANY($1::uuid[]) THEN 'committed' ELSE 'released' END, updated_at = now()
+       WHERE (r.order_id = ANY($1::uuid[]) OR r.order_id = ANY($2::uuid[])) AND r.status = 'active'
+       RETURNING r.product_id, r.quantity, r.status
      )
-     SELECT product_id AS "productId", sum(quantity)::int AS quantity FROM settled GROUP BY product_id ORDER BY product_id`,
-    [orderIds, mode === 'commit' ? 'committed' : 'released'],
+     SELECT product_id AS "productId",
+       COALESCE(sum(quantity) FILTER (WHERE status = 'committed'), 0)::int AS committed,
+       COALESCE(sum(quantity) FILTER (WHERE status = 'released'), 0)::int AS released
+     FROM settled GROUP BY product_id`,
+    [commit, release],
   );
   if (rows.length === 0) return;
   await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [rows.map((r) => r.productId)]);
   await tx.query(
-    `UPDATE products p SET stock_reserved = p.stock_reserved - d.q,
-       stock_on_hand = p.stock_on_hand - CASE WHEN $3 THEN d.q ELSE 0 END, updated_at = now()
-     FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id`,
-    [rows.map((r) => r.productId), rows.map((r) => r.quantity), mode === 'commit'],
+    `UPDATE products p SET stock_reserved = p.stock_reserved - d.c - d.r, stock_on_hand = p.stock_on_hand - d.c, updated_at = now()
+     FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, c, r) WHERE p.id = d.id`,
+    [rows.map((r) => r.productId), rows.map((r) => r.committed), rows.map((r) => r.released)],
   );
 }

@@ -93,7 +93,6 @@ export async function applyPaymentOutcomes(tx: Executor, tenantId: string, outco
     'complete',
     succeeded.map((p) => ({ orderId: p.orderId, data: { paymentId: p.paymentId, amount: p.amount } })),
   );
-  await settleReservations(tx, completed.map((c) => c.orderId), 'commit');
   // Money taken for an order that was cancelled meanwhile (hold expired): on record, to refund.
   const done = new Set(completed.map((c) => c.orderId));
   await appendEvents(
@@ -114,5 +113,5 @@ export async function applyPaymentOutcomes(tx: Executor, tenantId: string, outco
       data: { paymentId: p.paymentId, declineCode: p.declineCode },
     })),
   );
-  await settleReservations(tx, rolledBack.map((c) => c.orderId), 'release');
+  await settleReservations(tx, { commit: completed.map((c) => c.orderId), release: rolledBack.map((c) => c.orderId) });
 }
