@@ -12,6 +12,13 @@ const range = z
     return { min, max };
   })
   .refine((r) => r.min <= r.max, 'must have MIN <= MAX');
+export const NOTIFY_CHANNEL_NAMES = ['email', 'sms', 'push', 'log'] as const;
+export const DEFAULT_NOTIFY_CHANNELS: readonly (typeof NOTIFY_CHANNEL_NAMES)[number][] = ['email', 'log'];
+/** "email,log": a comma-separated, non-empty subset of the notification channels. */
+const channelList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((c) => c.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(NOTIFY_CHANNEL_NAMES, { error: `must list channels among ${NOTIFY_CHANNEL_NAMES.join(', ')}, comma-separated` })).min(1, 'must name at least one channel'));
 
 /** Every environment variable ordersys reads. The only schema over process.env. */
 export const envSchema = z
@@ -37,6 +44,7 @@ export const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     RESERVATION_HOLD_MINUTES: positiveInt.default(15),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
     GATEWAY_SUCCESS_RATE: rate.default(0.95),
     GATEWAY_REFUND_SUCCESS_RATE: rate.default(1),
     GATEWAY_LATENCY_MS: range.default({ min: 20, max: 200 }),
@@ -46,6 +54,15 @@ export const envSchema = z
     GATEWAY_SEED: z.coerce.number().int().default(1),
     GATEWAY_DELIVERY: z.enum(['inprocess', 'http']).default('inprocess'),
     GATEWAY_WEBHOOK_URL: z.url().optional(),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+    NOTIFY_FROM: z.string().trim().min(3).default('ordersys <no-reply@localhost>'),
+    NOTIFY_CHANNELS: channelList.default([...DEFAULT_NOTIFY_CHANNELS]),
+    NOTIFY_SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    NOTIFY_PUSH_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(5),
+    NOTIFY_RETRY_BASE_MS: positiveInt.default(30_000),
+    NOTIFY_OPERATOR_EMAIL: z.email().optional(),
+    IMPORT_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
   })
   .superRefine((env, ctx) => {
     if (env.GATEWAY_DELIVERY === 'http' && !env.GATEWAY_WEBHOOK_URL) {

@@ -14,6 +14,10 @@ export interface Config {
   readonly metricsToken: string | undefined;
   readonly reservationHoldMinutes: number;
   readonly shutdownTimeoutMs: number;
+  /** Largest CSV upload POST /imports accepts (IMPORT_MAX_BYTES). */
+  readonly importMaxBytes: number;
+  /** Requests per API key per minute; 0 turns rate limiting off. */
+  readonly rateLimitPerMinute: number;
   readonly gateway: {
     readonly successRate: number;
     readonly refundSuccessRate: number;
@@ -25,6 +29,20 @@ export interface Config {
     /** 'inprocess' hands signed events to the webhook handler directly; 'http' POSTs them. */
     readonly delivery: 'inprocess' | 'http';
     readonly webhookUrl: string | undefined;
+  };
+  readonly notify: {
+    /** Unset: email is written as .eml files under <dataDir>/outbox/. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Channels of tenants that have not chosen their own. */
+    readonly channels: readonly ('email' | 'sms' | 'push' | 'log')[];
+    readonly smsWebhookUrl: string | undefined;
+    readonly pushWebhookUrl: string | undefined;
+    readonly maxAttempts: number;
+    /** First retry delay; doubles with each attempt. */
+    readonly retryBaseMs: number;
+    /** Where operator notifications (import finished) are emailed; unset: the NOTIFY_FROM address. */
+    readonly operatorEmail: string | undefined;
   };
 }
 
@@ -63,6 +81,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.METRICS_TOKEN,
     reservationHoldMinutes: env.RESERVATION_HOLD_MINUTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     gateway: {
       successRate: env.GATEWAY_SUCCESS_RATE,
       refundSuccessRate: env.GATEWAY_REFUND_SUCCESS_RATE,
@@ -73,6 +93,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       seed: env.GATEWAY_SEED,
       delivery: env.GATEWAY_DELIVERY,
       webhookUrl: env.GATEWAY_WEBHOOK_URL,
+    },
+    notify: {
+      smtpUrl: env.SMTP_URL,
+      from: env.NOTIFY_FROM,
+      channels: env.NOTIFY_CHANNELS,
+      smsWebhookUrl: env.NOTIFY_SMS_WEBHOOK_URL,
+      pushWebhookUrl: env.NOTIFY_PUSH_WEBHOOK_URL,
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
+      operatorEmail: env.NOTIFY_OPERATOR_EMAIL,
     },
   });
 }

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { modules } from '../modules/index.js';
 import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
+import { registerRateLimit } from './rate-limit.js';
 
 /** Builds the HTTP API from the module plugins. Does not listen: callers (server, tests) decide. */
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -34,6 +35,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       .observe(reply.elapsedTime / 1000);
   });
 
+  await registerRateLimit(app, ctx);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

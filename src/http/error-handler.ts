@@ -32,6 +32,10 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' } });
   }
+  if (err.statusCode === 429) {
+    const body = err as unknown as { error?: { code: string; message: string } };
+    return reply.code(429).send({ error: body.error ?? { code: 'RATE_LIMITED', message: 'Too many requests; see Retry-After.' } });
+  }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return reply.code(err.statusCode).send({ error: { code: 'INVALID_DATA', message: err.message } });
   }

@@ -1,8 +1,10 @@
+import { keysModule } from './auth/keys.routes.js';
 import { healthModule } from './health/health.routes.js';
 import { inventoryModule } from './inventory/inventory.routes.js';
 import type { AppModule } from './module.js';
 import { ordersModule } from './orders/index.js';
 import { paymentsModule } from './payments/index.js';
+import { tenantsModule } from './tenants/tenant.routes.js';
 
 /** Every feature module, in the order its routes and jobs are registered. */
-export const modules: readonly AppModule[] = [healthModule, ordersModule, paymentsModule, inventoryModule];
+export const modules: readonly AppModule[] = [healthModule, ordersModule, paymentsModule, inventoryModule, tenantsModule, keysModule];

@@ -21,13 +21,13 @@ async function timed(fn: () => Promise<boolean>): Promise<z.infer<typeof check>>
 }
 
 const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get('/health/live', { config: { role: false }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('live') }) } } }, async () => ({
+  app.get('/health/live', { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('live') }) } } }, async () => ({
     status: 'live' as const,
   }));
 
   app.get(
     '/health/ready',
-    { config: { role: false }, schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: readiness, 503: readiness } } },
+    { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: readiness, 503: readiness } } },
     async (_req, reply) => {
       const [database, queue, redis] = await Promise.all([
         timed(async () => (await ctx.db.query('SELECT 1 AS ok')).rows.length === 1),
@@ -41,7 +41,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
     },
   );
 
-  app.get('/metrics', { config: { role: false }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (req, reply) => {
+  app.get('/metrics', { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (req, reply) => {
     const token = ctx.config.metricsToken;
     if (token && req.headers.authorization !== `Bearer ${token}`) {
       return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } });

@@ -15,7 +15,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
   app.post(
     '/webhooks/payments',
     {
-      config: { role: false },
+      config: { role: false, rateLimit: false },
       schema: {
         tags: ['payments'],
         summary: 'Payment gateway webhook (signed like Stripe: t=...,v1=HMAC-SHA256 of "t.body")',
