@@ -13,7 +13,8 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => {
-      const where = `${err.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`;
+      const path = v.instancePath.replaceAll('/', '.').replace(/\.$/, '');
+      const where = `${err.validationContext ?? 'body'}${path}`;
       return { field: where, message: v.message ?? 'is invalid' };
     });
     const first = issues[0];

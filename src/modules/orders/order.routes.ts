@@ -127,7 +127,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
           tags: ['orders'],
           summary,
           params: idParams,
-          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).optional(),
+          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).nullish(),
           response: { 200: orderDetailDto, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },

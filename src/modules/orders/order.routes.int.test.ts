@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.js';
+import { bearer, newApiKey, newProduct, newTenant } from '../../../test/factories.js';
+import { runWorkflow } from '../../../test/workflow.js';
+import { reserveBatch } from './order.workflow.js';
+import type { Tenant } from '../tenants/tenant.repository.js';
+
+describe('orders API', () => {
+  let t: TestApp;
+  let tenant: Tenant;
+  let auth: Record<string, string>;
+  let sku: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' });
+    tenant = await newTenant(t.ctx.db);
+    auth = bearer(await newApiKey(t.ctx.db, tenant, 'operator'));
+    sku = (await newProduct(t.ctx.db, tenant, { stock: 20, price: 1250 })).sku;
+  });
+  afterAll(() => t.close());
+
+  const place = (orderCode: string, key?: string, quantity = 2) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { ...auth, ...(key && { 'idempotency-key': key }) },
+      payload: { orderCode, customer: { email: 'Ada@Example.com', name: 'Ada' }, items: [{ sku, quantity }] },
+    });
+
+  it('places an order at catalog prices, pending, with its creation on the timeline', async () => {
+    const res = await place('API-1');
+    expect(res.statusCode).toBe(201);
+    const order = res.json();
+    expect(order).toMatchObject({ orderCode: 'API-1', status: 'pending', total: 2500, currency: 'EUR', refundStatus: 'none', refundedTotal: 0 });
+    expect(order.customer.email).toBe('ada@example.com');
+    expect(order.items).toEqual([expect.objectContaining({ sku, quantity: 2, unitPrice: 1250, lineTotal: 2500 })]);
+    expect(order.events.map((e: { type: string }) => e.type)).toEqual(['order.created']);
+  });
+
+  it('replays the same Idempotency-Key with the same answer, and refuses it for another body', async () => {
+    const first = await place('API-2', 'key-2');
+    const again = await place('API-2', 'key-2');
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(first.json().id);
+    const other = await place('API-3', 'key-2');
+    expect(other.statusCode).toBe(422);
+    expect(other.json().error.code).toBe('IDEMPOTENCY_MISMATCH');
+  });
+
+  it('refuses a duplicate order code, an unknown SKU and a bad quantity, naming the field', async () => {
+    expect((await place('API-1')).json().error).toMatchObject({ code: 'CONFLICT', message: 'orderCode: order API-1 already exists.' });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: auth,
+      payload: { orderCode: 'API-X', customer: { email: 'a@b.co', name: 'A' }, items: [{ sku: 'NOPE', quantity: 1 }] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.message).toBe('items: unknown SKU NOPE; no such product in the catalog.');
+    const zero = await place('API-Y', undefined, 0);
+    expect(zero.statusCode).toBe(400);
+    expect(zero.json().error.message).toMatch(/^body\.items\.0\.quantity: /);
+  });
+
+  it('lists newest first with filters and a cursor that walks every order once', async () => {
+    for (let i = 0; i < 5; i++) expect((await place(`PAGE-${i}`)).statusCode).toBe(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.app.inject({ method: 'GET', url: `/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: auth });
+      expect(res.statusCode).toBe(200);
+      seen.push(...res.json().items.map((o: { orderCode: string }) => o.orderCode));
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(expect.arrayContaining(['API-1', 'API-2', 'PAGE-0', 'PAGE-4']));
+    const byCustomer = await t.app.inject({ method: 'GET', url: '/orders?customer=ADA@example.com&status=pending', headers: auth });
+    expect(byCustomer.json().items.length).toBe(seen.length);
+    const bad = await t.app.inject({ method: 'GET', url: '/orders?status=lost', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/^querystring\.status: /);
+    const badCursor = await t.app.inject({ method: 'GET', url: '/orders?cursor=garbage', headers: auth });
+    expect(badCursor.json().error.message).toMatch(/^cursor: /);
+  });
+
+  it('cancels a reserved order releasing its stock; illegal transitions answer 409 with the current status', async () => {
+    const order = (await place('CANCEL-1')).json();
+    const ship = await t.app.inject({ method: 'POST', url: `/orders/${order.id}/ship`, headers: auth });
+    expect(ship.statusCode).toBe(409);
+    expect(ship.json().error.details).toEqual({ status: 'pending' });
+    expect(ship.json().error.message).toBe('Cannot ship order CANCEL-1: order is pending; it can be shipped only while completed.');
+    const cancel = await t.app.inject({ method: 'POST', url: `/orders/${order.id}/cancel`, headers: auth, payload: { reason: 'customer asked' } });
+    expect(cancel.statusCode).toBe(200);
+    expect(cancel.json()).toMatchObject({ status: 'cancelled', failureReason: 'customer asked' });
+    const again = await t.app.inject({ method: 'POST', url: `/orders/${order.id}/cancel`, headers: auth });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('ships and delivers a completed order', async () => {
+    const order = (await place('SHIP-1')).json();
+    await runWorkflow(t.ctx, tenant.id, [order.id]);
+    for (const [action, status] of [['ship', 'shipped'], ['deliver', 'delivered']] as const) {
+      const res = await t.app.inject({ method: 'POST', url: `/orders/${order.id}/${action}`, headers: auth });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().status).toBe(status);
+    }
+    const detail = (await t.app.inject({ method: 'GET', url: `/orders/${order.id}`, headers: auth })).json();
+    expect(detail.events.map((e: { type: string }) => e.type)).toEqual(['order.created', 'order.reserved', 'order.completed', 'order.shipped', 'order.delivered']);
+    expect(detail.payments).toEqual([expect.objectContaining({ status: 'succeeded', amount: 2500 })]);
+    expect(detail.reservations).toEqual([expect.objectContaining({ sku, quantity: 2, status: 'committed' })]);
+  });
+
+  it('adjusts stock with a reason, refusing to drop below what is reserved', async () => {
+    const held = (await place('HOLD-1', undefined, 3)).json();
+    await reserveBatch(t.ctx, tenant.id, [held.id]);
+    const restock = await t.app.inject({ method: 'POST', url: `/inventory/${sku}/adjust`, headers: auth, payload: { delta: 5, reason: 'delivery from supplier' } });
+    expect(restock.statusCode).toBe(200);
+    const level = restock.json();
+    expect(level.available).toBe(level.onHand - level.reserved);
+    const tooMuch = await t.app.inject({
+      method: 'POST',
+      url: `/inventory/${sku}/adjust`,
+      headers: auth,
+      payload: { delta: -level.onHand, kind: 'correction', reason: 'count' },
+    });
+    expect(tooMuch.statusCode).toBe(409);
+    expect(tooMuch.json().error.message).toMatch(/are reserved; it can lose at most \d+\.$/);
+    const { rows } = await t.ctx.db.query<{ kind: string; reason: string }>(
+      `SELECT a.kind, a.reason FROM inventory_adjustments a JOIN products p ON p.id = a.product_id WHERE p.sku = $1 ORDER BY a.id`,
+      [sku],
+    );
+    expect(rows).toEqual([{ kind: 'initial', reason: 'initial stock' }, { kind: 'restock', reason: 'delivery from supplier' }]);
+  });
+});
