@@ -4,6 +4,7 @@ import { registerKeys } from './keys.command.js';
 import { registerMigrate } from './migrate.command.js';
 import { registerSeed } from './seed.command.js';
 import { registerServe } from './serve.command.js';
+import { registerVerify } from './verify.command.js';
 
 const program = new Command('ordersys')
   .description('Order processing backend: import, reserve, pay, finalize; live KPIs')
@@ -13,6 +14,7 @@ registerServe(program);
 registerMigrate(program);
 registerSeed(program);
 registerKeys(program);
+registerVerify(program);
 
 try {
   await program.parseAsync(process.argv);

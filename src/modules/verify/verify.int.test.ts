@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../../../test/context.js';
+import { newProduct, newTenant } from '../../../test/factories.js';
+import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
+import { reserveBatch } from '../orders/order.workflow.js';
+import type { Tenant } from '../tenants/tenant.repository.js';
+import { verifyInvariants } from './verify.service.js';
+
+describe('verifyInvariants', () => {
+  let ctx: TestContext;
+  let tenant: Tenant;
+  let orderIds: string[];
+  let productId: string;
+
+  beforeAll(async () => {
+    ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '0.7', GATEWAY_LATENCY_MS: '0-5' });
+    tenant = await newTenant(ctx.db);
+    const products = await Promise.all([1, 2, 3].map(() => newProduct(ctx.db, tenant, { stock: 6 })));
+    productId = products[0]!.id;
+    orderIds = await placeOrders(ctx, tenant.id, Array.from({ length: 12 }, (_, i) => newOrder({ [products[i % 3]!.sku]: 1 + (i % 2), [products[(i + 1) % 3]!.sku]: 1 })));
+    await runWorkflow(ctx, tenant.id, orderIds.slice(0, 10));
+    await reserveBatch(ctx, tenant.id, orderIds.slice(10)); // two left reserved: not final, not a breach
+  });
+  afterAll(() => ctx.dispose());
+
+  const breachesOf = async () => (await verifyInvariants(ctx, tenant.id)).breaches.map((b) => b.name);
+
+  it('finds nothing wrong after a real run, and counts orders not yet final', async () => {
+    const report = await verifyInvariants(ctx, tenant.id);
+    expect(report.breaches).toEqual([]);
+    expect(report.checked.length).toBeGreaterThanOrEqual(8);
+  });
+
+  /** Corrupts one thing behind the application's back, runs verify, and puts it back. */
+  async function corrupted(sql: string, undo: string, params: unknown[]): Promise<string[]> {
+    await ctx.db.query('ALTER TABLE order_events DISABLE TRIGGER order_events_no_update');
+    await ctx.db.query(sql, params);
+    try {
+      return await breachesOf();
+    } finally {
+      await ctx.db.query(undo, params);
+      await ctx.db.query('ALTER TABLE order_events ENABLE TRIGGER order_events_no_update');
+    }
+  }
+
+  it('notices stock that changed without the ledger', async () => {
+    const found = await corrupted(
+      `UPDATE products SET stock_on_hand = stock_on_hand + 1 WHERE id = $1`,
+      `UPDATE products SET stock_on_hand = stock_on_hand - 1 WHERE id = $1`,
+      [productId],
+    );
+    expect(found).toContain('stock-ledger');
+  });
+
+  it('notices a total that is not the sum of its items', async () => {
+    expect(await corrupted(`UPDATE orders SET total = total + 1 WHERE id = $1`, `UPDATE orders SET total = total - 1 WHERE id = $1`, [orderIds[0]])).toEqual(
+      expect.arrayContaining(['order-total']),
+    );
+  });
+
+  it('notices a status changed behind the audit trail', async () => {
+    const { rows } = await ctx.db.query<{ status: string }>(`SELECT status FROM orders WHERE id = $1`, [orderIds[11]]);
+    const found = await corrupted(`UPDATE orders SET status = 'cancelled' WHERE id = $1`, `UPDATE orders SET status = '${rows[0]!.status}' WHERE id = $1`, [orderIds[11]]);
+    expect(found).toEqual(expect.arrayContaining(['status-matches-last-event', 'reservations-match-status']));
+  });
+
+  it('notices reserved stock that no reservation explains', async () => {
+    expect(
+      await corrupted(
+        `UPDATE products SET stock_reserved = stock_reserved + 1 WHERE id = $1 AND stock_reserved < stock_on_hand`,
+        `UPDATE products SET stock_reserved = stock_reserved - 1 WHERE id = $1`,
+        [productId],
+      ),
+    ).toContain('stock-reserved');
+  });
+});
