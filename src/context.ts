@@ -6,7 +6,7 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { JobQueue } from './platform/queue/queue.js';
 import { createRedis } from './platform/redis.js';
-import './modules/index.js'; // registers every module's queues before the queue starts
+import { modules } from './modules/index.js'; // importing it registers every module's queues before the queue starts
 
 export type Role = 'api' | 'worker' | 'all' | 'cli';
 
@@ -35,7 +35,9 @@ export async function createContext(config: Config, logger: Logger, role: Role, 
       redis = createRedis(config.redisUrl, logger, `ordersys-${role}`);
       await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis not reachable at start; continuing'));
     }
-    return { config: config as AppContext['config'], logger, db, queue, redis, metrics: createMetrics(), role };
+    const ctx: AppContext = { config: config as AppContext['config'], logger, db, queue, redis, metrics: createMetrics(), role };
+    for (const module of modules) await module.init?.(ctx);
+    return ctx;
   } catch (err) {
     await db.close();
     throw err;
@@ -44,6 +46,9 @@ export async function createContext(config: Config, logger: Logger, role: Role, 
 
 /** Order matters: stop taking jobs, then close what they write to. */
 export async function closeContext(ctx: AppContext): Promise<void> {
+  for (const module of modules) {
+    await module.stop?.(ctx).catch((err: unknown) => ctx.logger.error({ err, module: module.name }, 'module stop failed'));
+  }
   await ctx.queue.stop(ctx.config.shutdownTimeoutMs).catch((err) => ctx.logger.error({ err }, 'queue stop failed'));
   if (ctx.redis) ctx.redis.disconnect();
   await ctx.db.close();

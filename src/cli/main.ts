@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { reportCliError } from './errors.js';
 import { registerKeys } from './keys.command.js';
+import { registerKpi } from './kpi.command.js';
 import { registerMigrate } from './migrate.command.js';
 import { registerSeed } from './seed.command.js';
 import { registerServe } from './serve.command.js';
@@ -15,6 +16,7 @@ registerMigrate(program);
 registerSeed(program);
 registerKeys(program);
 registerVerify(program);
+registerKpi(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { analyticsModule } from './analytics/index.js';
 import { keysModule } from './auth/keys.routes.js';
 import { healthModule } from './health/health.routes.js';
 import { inventoryModule } from './inventory/inventory.routes.js';
@@ -7,4 +8,4 @@ import { paymentsModule } from './payments/index.js';
 import { tenantsModule } from './tenants/tenant.routes.js';
 
 /** Every feature module, in the order its routes and jobs are registered. */
-export const modules: readonly AppModule[] = [healthModule, ordersModule, paymentsModule, inventoryModule, tenantsModule, keysModule];
+export const modules: readonly AppModule[] = [healthModule, ordersModule, paymentsModule, inventoryModule, tenantsModule, keysModule, analyticsModule];

@@ -8,4 +8,8 @@ export interface AppModule {
   readonly routes?: FastifyPluginAsyncZod<{ ctx: AppContext }>;
   /** Called in worker processes: subscribe handlers with ctx.queue.work(...) and schedules. */
   readonly jobs?: (ctx: AppContext) => Promise<void>;
+  /** Called once the context exists, in every process role (bind process-wide hooks). */
+  readonly init?: (ctx: AppContext) => Promise<void> | void;
+  /** Called on shutdown before the queue, Redis and the database close: stop loops, finish work in flight. */
+  readonly stop?: (ctx: AppContext) => Promise<void>;
 }

@@ -1,0 +1,272 @@
+import type { AppContext } from '../../context.js';
+import { invalid, notFound } from '../../platform/errors.js';
+import {
+  addCounters,
+  aggregate,
+  dayCount,
+  daysOf,
+  isValidDay,
+  todayIn,
+  toKpis,
+  zeroCounters,
+  type Counters,
+  type CustomerTotals,
+  type Kpis,
+} from './kpi.js';
+import { readDays, readLeaderboards, readSnapshot, replaceAll } from './kpi.store.js';
+import {
+  catalogCurrencies,
+  customersByIds,
+  lastPositionBelow,
+  ledgerCounters,
+  ledgerCustomers,
+  ledgerLeaderboard,
+  positionText,
+  safeHorizon,
+  tenantZone,
+  type TenantZone,
+} from './ledger.repository.js';
+
+export const MAX_RANGE_DAYS = 366;
+export type Source = 'redis' | 'postgres';
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** `date`, or `from` and `to` (both included), or today in the tenant's time zone. */
+export function resolveRange(q: { date?: string; from?: string; to?: string }, timeZone: string): DayRange {
+  for (const name of ['date', 'from', 'to'] as const) {
+    const v = q[name];
+    if (v !== undefined && !isValidDay(v)) throw invalid(name, `"${v}" is not a calendar date; use YYYY-MM-DD.`);
+  }
+  if (q.date && (q.from || q.to)) throw invalid('date', 'give either date, or from and to, not both.');
+  if (q.date) return { from: q.date, to: q.date };
+  if (!q.from && !q.to) {
+    const today = todayIn(timeZone);
+    return { from: today, to: today };
+  }
+  if (!q.from) throw invalid('from', 'is required with to.');
+  if (!q.to) throw invalid('to', 'is required with from.');
+  if (q.from > q.to) throw invalid('to', `must not be before from (${q.from}).`);
+  if (dayCount(q.from, q.to) > MAX_RANGE_DAYS) throw invalid('to', `the range may span at most ${MAX_RANGE_DAYS} days.`);
+  return { from: q.from, to: q.to };
+}
+
+export async function tenantOrThrow(ctx: AppContext, tenantId: string): Promise<TenantZone> {
+  const tenant = await tenantZone(ctx.db, tenantId);
+  if (!tenant) throw notFound('Tenant', tenantId);
+  return tenant;
+}
+
+let warnedAt = 0;
+/** Redis answers reads when it can; any failure falls back to the ledger (logged at most once a minute). */
+function redisFailed(ctx: AppContext, err: unknown): void {
+  if (Date.now() - warnedAt < 60_000) return;
+  warnedAt = Date.now();
+  ctx.logger.warn({ err: (err as Error).message }, 'analytics: Redis read failed; answering from Postgres');
+}
+
+/** day -> currency -> counters for every day of the range (days without data absent or empty). */
+async function countersOfRange(ctx: AppContext, tenant: TenantZone, range: DayRange): Promise<{ source: Source; days: Map<string, Map<string, Counters>> }> {
+  if (ctx.redis) {
+    try {
+      const days = await readDays(ctx.redis, tenant.id, daysOf(range.from, range.to));
+      if (days) return { source: 'redis', days };
+    } catch (err) {
+      redisFailed(ctx, err);
+    }
+  }
+  const days = new Map<string, Map<string, Counters>>();
+  for (const row of await ledgerCounters(ctx.db, tenant.id, tenant.timeZone, range)) {
+    (days.get(row.day) ?? days.set(row.day, new Map()).get(row.day)!).set(row.currency, row.counters);
+  }
+  return { source: 'postgres', days };
+}
+
+async function currenciesOf(ctx: AppContext, tenantId: string, days: Map<string, Map<string, Counters>>): Promise<string[]> {
+  const seen = new Set(await catalogCurrencies(ctx.db, tenantId));
+  for (const byCurrency of days.values()) for (const c of byCurrency.keys()) seen.add(c);
+  return [...seen].sort();
+}
+
+export interface KpiReport extends DayRange {
+  timeZone: string;
+  source: Source;
+  /** One entry per currency the tenant sells in or had activity in; zeros when nothing happened. */
+  currencies: Kpis[];
+}
+
+export async function getKpis(ctx: AppContext, tenantId: string, q: { date?: string; from?: string; to?: string }): Promise<KpiReport> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  const range = resolveRange(q, tenant.timeZone);
+  const { source, days } = await countersOfRange(ctx, tenant, range);
+  const currencies = await currenciesOf(ctx, tenantId, days);
+  const totals = currencies.map((currency) => {
+    const sum = zeroCounters();
+    for (const byCurrency of days.values()) {
+      const c = byCurrency.get(currency);
+      if (c) addCounters(sum, c);
+    }
+    return toKpis(currency, sum);
+  });
+  return { ...range, timeZone: tenant.timeZone, source, currencies: totals };
+}
+
+export interface RevenueSeries extends DayRange {
+  timeZone: string;
+  source: Source;
+  series: { currency: string; days: (Kpis & { date: string })[] }[];
+}
+
+/** One point per day of the range and currency, zero-filled: ready for a chart. */
+export async function getRevenueSeries(ctx: AppContext, tenantId: string, q: { from?: string; to?: string }): Promise<RevenueSeries> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  const range = resolveRange(q, tenant.timeZone);
+  const { source, days } = await countersOfRange(ctx, tenant, range);
+  const currencies = await currenciesOf(ctx, tenantId, days);
+  const all = daysOf(range.from, range.to);
+  const series = currencies.map((currency) => ({
+    currency,
+    days: all.map((date) => ({ date, ...toKpis(currency, days.get(date)?.get(currency) ?? zeroCounters()) })),
+  }));
+  return { ...range, timeZone: tenant.timeZone, source, series };
+}
+
+export interface LeaderboardEntry {
+  rank: number;
+  customerId: string;
+  name: string;
+  email: string;
+  netSpend: number;
+  orders: number;
+}
+
+export interface Leaderboards {
+  source: Source;
+  limit: number;
+  leaderboards: { currency: string; customers: LeaderboardEntry[] }[];
+}
+
+export async function getLeaderboard(ctx: AppContext, tenantId: string, limit: number, currency?: string): Promise<Leaderboards> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  if (ctx.redis) {
+    try {
+      const boards = await readLeaderboards(ctx.redis, tenantId, limit, currency);
+      if (boards) {
+        const ids = [...new Set([...boards.values()].flatMap((b) => b.map((e) => e.customerId)))];
+        const people = await customersByIds(ctx.db, tenantId, ids);
+        return {
+          source: 'redis',
+          limit,
+          leaderboards: [...boards].map(([cur, entries]) => ({
+            currency: cur,
+            customers: entries.map((e, i) => ({ rank: i + 1, ...e, name: people.get(e.customerId)?.name ?? '', email: people.get(e.customerId)?.email ?? '' })),
+          })),
+        };
+      }
+    } catch (err) {
+      redisFailed(ctx, err);
+    }
+  }
+  const rows = await ledgerLeaderboard(ctx.db, tenantId, tenant.timeZone, limit, currency);
+  const byCurrency = new Map<string, LeaderboardEntry[]>();
+  for (const r of rows) {
+    const list = byCurrency.get(r.currency) ?? byCurrency.set(r.currency, []).get(r.currency)!;
+    list.push({ rank: r.rank, customerId: r.customerId, name: r.name, email: r.email, netSpend: r.netSpend, orders: r.orders });
+  }
+  return { source: 'postgres', limit, leaderboards: [...byCurrency].map(([cur, customers]) => ({ currency: cur, customers })) };
+}
+
+export interface RebuildResult {
+  redis: boolean;
+  checkpoint?: string;
+  days?: number;
+  customers?: number;
+}
+
+/**
+ * Recomputes the tenant's live KPIs from the ledger and swaps them in with the matching
+ * checkpoint in one script. The ledger is read up to the last counted event below the safe
+ * horizon, a fixed set of committed events, so figures and checkpoint describe the same events
+ * and the projector resumes right after them. A projector racing us finds its checkpoint moved
+ * and drops its chunk.
+ */
+export async function rebuildKpis(ctx: AppContext, tenantId: string): Promise<RebuildResult> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  if (!ctx.redis) return { redis: false };
+  const at = await lastPositionBelow(ctx.db, tenantId, await safeHorizon(ctx.db));
+  const [rows, customers] = await Promise.all([
+    ledgerCounters(ctx.db, tenantId, tenant.timeZone, { upTo: at }),
+    ledgerCustomers(ctx.db, tenantId, tenant.timeZone, at),
+  ]);
+  const delta = aggregate([]);
+  for (const r of rows) (delta.days.get(r.day) ?? delta.days.set(r.day, new Map()).get(r.day)!).set(r.currency, r.counters);
+  for (const c of customers) {
+    (delta.customers.get(c.currency) ?? delta.customers.set(c.currency, new Map()).get(c.currency)!).set(c.customerId, { netSpend: c.netSpend, orders: c.orders });
+  }
+  await replaceAll(ctx.redis, tenantId, at, delta);
+  return { redis: true, checkpoint: positionText(at), days: delta.days.size, customers: customers.length };
+}
+
+export interface Drift {
+  what: string;
+  live: number;
+  ledger: number;
+}
+
+export interface VerifyResult {
+  redis: boolean;
+  checkpoint?: string;
+  checked?: { days: number; customers: number };
+  drift: Drift[];
+}
+
+/**
+ * Compares Redis with the ledger at the checkpoint Redis says it holds, so events the projector
+ * has not reached yet are not drift. Every day, currency, counter and customer is compared.
+ */
+export async function verifyKpis(ctx: AppContext, tenantId: string): Promise<VerifyResult> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  if (!ctx.redis) return { redis: false, drift: [] };
+  const snap = await readSnapshot(ctx.redis, tenantId);
+  const [rows, customers] = await Promise.all([
+    ledgerCounters(ctx.db, tenantId, tenant.timeZone, { upTo: snap.checkpoint }),
+    ledgerCustomers(ctx.db, tenantId, tenant.timeZone, snap.checkpoint),
+  ]);
+  const drift: Drift[] = [];
+
+  const ledgerDays = new Map<string, Map<string, Counters>>();
+  for (const r of rows) (ledgerDays.get(r.day) ?? ledgerDays.set(r.day, new Map()).get(r.day)!).set(r.currency, r.counters);
+  const days = [...new Set([...ledgerDays.keys(), ...snap.days.keys()])].sort();
+  for (const day of days) {
+    const live = snap.days.get(day) ?? new Map<string, Counters>();
+    const truth = ledgerDays.get(day) ?? new Map<string, Counters>();
+    for (const currency of [...new Set([...live.keys(), ...truth.keys()])].sort()) {
+      const l = live.get(currency) ?? zeroCounters();
+      const t = truth.get(currency) ?? zeroCounters();
+      for (const name of Object.keys(l) as (keyof Counters)[]) {
+        if (l[name] !== t[name]) drift.push({ what: `${day} ${currency} ${name}`, live: l[name], ledger: t[name] });
+      }
+    }
+  }
+
+  const ledgerBoards = new Map<string, Map<string, CustomerTotals>>();
+  for (const c of customers) {
+    (ledgerBoards.get(c.currency) ?? ledgerBoards.set(c.currency, new Map()).get(c.currency)!).set(c.customerId, c);
+  }
+  let customersChecked = 0;
+  for (const currency of [...new Set([...ledgerBoards.keys(), ...snap.customers.keys()])].sort()) {
+    const live = snap.customers.get(currency) ?? new Map<string, CustomerTotals>();
+    const truth = ledgerBoards.get(currency) ?? new Map<string, CustomerTotals>();
+    for (const id of new Set([...live.keys(), ...truth.keys()])) {
+      customersChecked++;
+      const l = live.get(id) ?? { netSpend: 0, orders: 0 };
+      const t = truth.get(id) ?? { netSpend: 0, orders: 0 };
+      if (l.netSpend !== t.netSpend) drift.push({ what: `customer ${id} ${currency} net_spend`, live: l.netSpend, ledger: t.netSpend });
+      if (l.orders !== t.orders) drift.push({ what: `customer ${id} ${currency} orders`, live: l.orders, ledger: t.orders });
+    }
+  }
+  return { redis: true, checkpoint: positionText(snap.checkpoint), checked: { days: days.length, customers: customersChecked }, drift };
+}

@@ -1,0 +1,226 @@
+import type { Executor } from '../../platform/db/types.js';
+import { COUNTERS, type Counters, type CustomerTotals, type Fact } from './kpi.js';
+
+/*
+ * The ledger: KPIs computed straight from committed order_events, set-based. It is the source of
+ * truth (reads without Redis, `kpi rebuild`, `kpi verify`) and the projector's feed, and both go
+ * through factsSql so they count the same events the same way.
+ *
+ * Which day: an order counts on the day its `order.completed` event was written, a refund on the
+ * day its `refund.succeeded` event was written, a failure or cancellation on the day it happened;
+ * days are calendar days in the tenant's time zone (tenants.time_zone).
+ */
+
+/** Must match the partial indexes of migrations/0003_analytics.sql word for word. */
+const COUNTED = `('order.completed', 'order.failed', 'order.payment_failed', 'order.cancelled', 'refund.succeeded')`;
+
+/** A position in the (xid, id) order of order_events; "0:0" is before everything. */
+export interface Position {
+  xid: string;
+  id: number;
+}
+export const START: Position = { xid: '0', id: 0 };
+export const positionText = (p: Position) => `${p.xid}:${p.id}`;
+export function parsePosition(text: string | null | undefined): Position {
+  if (!text) return START;
+  const [xid, id] = text.split(':');
+  if (!xid || !/^\d+$/.test(xid) || !id || !/^\d+$/.test(id)) throw new Error(`bad analytics checkpoint "${text}"`);
+  return { xid, id: Number(id) };
+}
+
+type Filter =
+  | { kind: 'all' }
+  /** Days `from`..`to` (tenant-local, both included). */
+  | { kind: 'days'; from: string; to: string }
+  /** Everything up to and including a position: what a checkpoint stands for. */
+  | { kind: 'upTo'; at: Position }
+  /** The projector's next chunk: after `after`, strictly below the safe horizon. */
+  | { kind: 'feed'; after: Position; horizon: string; limit: number };
+
+/** Counted events of one tenant as facts; $1 tenant, $2 time zone, then the filter's parameters. */
+function factsSql(filter: Filter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => `$${params.push(v) + 2}`;
+  let where = '';
+  let tail = '';
+  if (filter.kind === 'days') {
+    // Bounds are instants, so the (tenant_id, created_at) index applies.
+    where = `AND e.created_at >= (${p(filter.from)}::date::timestamp AT TIME ZONE $2)
+             AND e.created_at < ((${p(filter.to)}::date + 1)::timestamp AT TIME ZONE $2)`;
+  } else if (filter.kind === 'upTo') {
+    where = `AND (e.xid, e.id) <= (${p(filter.at.xid)}::xid8, ${p(filter.at.id)}::bigint)`;
+  } else if (filter.kind === 'feed') {
+    // Below pg_snapshot_xmin every transaction has ended: no event can still appear behind us.
+    where = `AND (e.xid, e.id) > (${p(filter.after.xid)}::xid8, ${p(filter.after.id)}::bigint) AND e.xid < ${p(filter.horizon)}::xid8`;
+    tail = `ORDER BY e.xid, e.id LIMIT ${p(filter.limit)}`;
+  }
+  const sql = `
+    SELECT e.xid::text AS xid, e.id,
+      to_char(e.created_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day,
+      CASE e.type WHEN 'order.completed' THEN 'completed' WHEN 'refund.succeeded' THEN 'refund'
+                  WHEN 'order.cancelled' THEN 'cancelled' ELSE 'failed' END AS kind,
+      CASE WHEN e.type = 'refund.succeeded' THEN coalesce(e.data->>'currency', o.currency) ELSE o.currency END AS currency,
+      CASE e.type WHEN 'order.completed' THEN o.total
+                  WHEN 'refund.succeeded' THEN coalesce((e.data->>'amount')::bigint, 0) ELSE 0 END AS amount,
+      o.customer_id AS "customerId"
+    FROM order_events e
+    JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id
+    WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} ${where}
+      -- A refund of money never booked as revenue (captured after the order was cancelled) is
+      -- not a refund of sales. Stable: an order with a refund can no longer become completed.
+      AND (e.type <> 'refund.succeeded' OR EXISTS (
+        SELECT 1 FROM order_events c WHERE c.order_id = e.order_id AND c.type = 'order.completed'))
+    ${tail}`;
+  return { sql, params };
+}
+
+export async function readFacts(ex: Executor, tenantId: string, timeZone: string, after: Position, horizon: string, limit: number): Promise<Fact[]> {
+  const { sql, params } = factsSql({ kind: 'feed', after, horizon, limit });
+  return (await ex.query<Fact>(sql, [tenantId, timeZone, ...params])).rows;
+}
+
+export interface DayCurrencyCounters {
+  day: string;
+  currency: string;
+  counters: Counters;
+}
+
+/** Counters per day and currency, only for days and currencies with at least one fact. */
+export async function ledgerCounters(
+  ex: Executor,
+  tenantId: string,
+  timeZone: string,
+  filter: { from: string; to: string } | { upTo: Position } | 'all',
+): Promise<DayCurrencyCounters[]> {
+  const { sql, params } = factsSql(
+    filter === 'all' ? { kind: 'all' } : 'upTo' in filter ? { kind: 'upTo', at: filter.upTo } : { kind: 'days', ...filter },
+  );
+  const { rows } = await ex.query<Record<string, unknown> & { day: string; currency: string }>(
+    `WITH f AS (${sql})
+     SELECT day, currency,
+       coalesce(sum(amount) FILTER (WHERE kind = 'completed'), 0)::bigint AS gross_revenue,
+       count(*) FILTER (WHERE kind = 'completed')::int AS orders_completed,
+       count(*) FILTER (WHERE kind = 'refund')::int AS refunds_count,
+       coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunds_amount,
+       count(*) FILTER (WHERE kind = 'failed')::int AS orders_failed,
+       count(*) FILTER (WHERE kind = 'cancelled')::int AS orders_cancelled
+     FROM f GROUP BY day, currency ORDER BY day, currency`,
+    [tenantId, timeZone, ...params],
+  );
+  return rows.map((r) => ({
+    day: r.day,
+    currency: r.currency,
+    counters: Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c])])) as Counters,
+  }));
+}
+
+export interface CustomerLedger extends CustomerTotals {
+  currency: string;
+  customerId: string;
+}
+
+/** Net spend and completed orders of every customer with a completion or refund, per currency. */
+export async function ledgerCustomers(ex: Executor, tenantId: string, timeZone: string, upTo?: Position): Promise<CustomerLedger[]> {
+  const { sql, params } = factsSql(upTo ? { kind: 'upTo', at: upTo } : { kind: 'all' });
+  const { rows } = await ex.query<CustomerLedger>(
+    `WITH f AS (${sql})
+     SELECT currency, "customerId",
+       sum(CASE kind WHEN 'completed' THEN amount ELSE -amount END)::bigint AS "netSpend",
+       count(*) FILTER (WHERE kind = 'completed')::int AS orders
+     FROM f WHERE kind IN ('completed', 'refund') GROUP BY currency, "customerId"`,
+    [tenantId, timeZone, ...params],
+  );
+  return rows;
+}
+
+export interface LeaderboardRow extends CustomerLedger {
+  rank: number;
+  name: string;
+  email: string;
+}
+
+/**
+ * Top customers per currency by net spend. Ties break on customer id descending, the order a
+ * Redis sorted set gives (ZREVRANGE), so both backends answer the same list.
+ */
+export async function ledgerLeaderboard(ex: Executor, tenantId: string, timeZone: string, limit: number, currency?: string): Promise<LeaderboardRow[]> {
+  const { sql, params } = factsSql({ kind: 'all' });
+  const n = params.length + 3;
+  const { rows } = await ex.query<LeaderboardRow>(
+    `WITH f AS (${sql}), totals AS (
+       SELECT currency, "customerId",
+         sum(CASE kind WHEN 'completed' THEN amount ELSE -amount END)::bigint AS "netSpend",
+         count(*) FILTER (WHERE kind = 'completed')::int AS orders
+       FROM f WHERE kind IN ('completed', 'refund') AND ($${n + 1}::text IS NULL OR currency = $${n + 1})
+       GROUP BY currency, "customerId"
+     ), ranked AS (
+       SELECT *, row_number() OVER (PARTITION BY currency ORDER BY "netSpend" DESC, "customerId" DESC)::int AS rank FROM totals
+     )
+     SELECT r.currency, r."customerId", r."netSpend", r.orders, r.rank, c.name, c.email
+     FROM ranked r JOIN customers c ON c.tenant_id = $1 AND c.id = r."customerId"
+     WHERE r.rank <= $${n} ORDER BY r.currency, r.rank`,
+    [tenantId, timeZone, ...params, limit, currency ?? null],
+  );
+  return rows;
+}
+
+/** Oldest transaction still running: every event with a smaller xid is committed or gone for good. */
+export async function safeHorizon(ex: Executor): Promise<string> {
+  const { rows } = await ex.query<{ h: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`);
+  return rows[0]!.h;
+}
+
+/** The last counted event of a tenant below the horizon, or START when there is none. */
+export async function lastPositionBelow(ex: Executor, tenantId: string, horizon: string): Promise<Position> {
+  const { rows } = await ex.query<Position>(
+    `SELECT e.xid::text AS xid, e.id FROM order_events e
+     WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} AND e.xid < $2::xid8
+     ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
+    [tenantId, horizon],
+  );
+  return rows[0] ?? START;
+}
+
+/** Of these tenants, those with counted events after their checkpoint and below the horizon. */
+export async function tenantsBehind(ex: Executor, checkpoints: ReadonlyMap<string, Position>, horizon: string): Promise<string[]> {
+  if (checkpoints.size === 0) return [];
+  const ids = [...checkpoints.keys()];
+  const { rows } = await ex.query<{ id: string }>(
+    `SELECT c.id FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) AS c(id, xid, pos)
+     WHERE EXISTS (SELECT 1 FROM order_events e
+                   WHERE e.tenant_id = c.id AND e.type IN ${COUNTED}
+                     AND (e.xid, e.id) > (c.xid, c.pos) AND e.xid < $4::xid8)`,
+    [ids, ids.map((id) => checkpoints.get(id)!.xid), ids.map((id) => checkpoints.get(id)!.id), horizon],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface TenantZone {
+  id: string;
+  slug: string;
+  timeZone: string;
+}
+
+export async function listTenantZones(ex: Executor): Promise<TenantZone[]> {
+  return (await ex.query<TenantZone>(`SELECT id, slug, time_zone AS "timeZone" FROM tenants ORDER BY id`)).rows;
+}
+
+export async function tenantZone(ex: Executor, tenantId: string): Promise<TenantZone | undefined> {
+  const { rows } = await ex.query<TenantZone>(`SELECT id, slug, time_zone AS "timeZone" FROM tenants WHERE id = $1`, [tenantId]);
+  return rows[0];
+}
+
+/** Currencies the tenant sells in, so a day without sales still answers zeros in each. */
+export async function catalogCurrencies(ex: Executor, tenantId: string): Promise<string[]> {
+  const { rows } = await ex.query<{ currency: string }>(`SELECT DISTINCT currency FROM products WHERE tenant_id = $1 ORDER BY currency`, [tenantId]);
+  return rows.map((r) => r.currency);
+}
+
+export async function customersByIds(ex: Executor, tenantId: string, ids: readonly string[]): Promise<Map<string, { name: string; email: string }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await ex.query<{ id: string; name: string; email: string }>(
+    `SELECT id, name, email FROM customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+    [tenantId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, { name: r.name, email: r.email }]));
+}

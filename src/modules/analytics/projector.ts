@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
+import type { Database } from '../../platform/db/types.js';
+import type { Logger } from '../../platform/logger.js';
+import { aggregate, type Delta } from './kpi.js';
+import { applyDelta, publishChange, readCheckpoints } from './kpi.store.js';
+import { listTenantZones, readFacts, safeHorizon, tenantsBehind, type Position, type TenantZone } from './ledger.repository.js';
+
+export interface ProjectorOptions {
+  chunkSize?: number;
+  /**
+   * Runs after a chunk is read and summed, before it is applied. Tests throw here to kill the
+   * projector mid-batch, or wait here to make two projectors race for the same chunk.
+   */
+  beforeApply?: (chunk: { tenantId: string; from: Position; to: Position; events: number }) => void | Promise<void>;
+}
+
+export interface ProjectorDeps {
+  db: Database;
+  redis: Redis;
+  logger: Logger;
+  metrics: { registry: Registry };
+}
+
+const PROJECTED = 'ordersys_analytics_events_projected_total';
+
+function projectedCounter(registry: Registry): Counter {
+  return (registry.getSingleMetric(PROJECTED) as Counter | undefined) ??
+    new Counter({ name: PROJECTED, help: 'order events applied to the live KPIs in Redis', registers: [registry] });
+}
+
+/*
+ * Feeds Redis from committed order_events, exactly once. Each chunk is read strictly below the
+ * safe horizon in (xid, id) order, summed in memory, and applied together with the new
+ * checkpoint by one Lua script that first checks the checkpoint is still where the chunk
+ * started. Hence:
+ *  - crash before the script: nothing applied, the next run re-reads the chunk;
+ *  - crash after it: checkpoint and figures moved together, the next run starts after the chunk;
+ *  - two projectors on one chunk: the second finds the checkpoint moved and applies nothing.
+ * No Postgres state at all: the projector never writes to the database it reads.
+ */
+export class Projector {
+  private readonly projected: Counter;
+
+  constructor(
+    private readonly deps: ProjectorDeps,
+    private readonly options: ProjectorOptions = {},
+  ) {
+    this.projected = projectedCounter(deps.metrics.registry);
+  }
+
+  /** Projects what every tenant has pending; returns the number of events applied. */
+  async runOnce(): Promise<number> {
+    const { db, redis } = this.deps;
+    const horizon = await safeHorizon(db);
+    const tenants = await listTenantZones(db);
+    const checkpoints = await readCheckpoints(redis, tenants.map((t) => t.id));
+    const behind = new Set(await tenantsBehind(db, checkpoints, horizon));
+    let applied = 0;
+    for (const tenant of tenants) {
+      if (behind.has(tenant.id)) applied += await this.projectTenant(tenant, checkpoints.get(tenant.id)!, horizon);
+    }
+    return applied;
+  }
+
+  private async projectTenant(tenant: TenantZone, start: Position, horizon: string): Promise<number> {
+    const { db, redis, logger } = this.deps;
+    const chunkSize = this.options.chunkSize ?? 5000;
+    let from = start;
+    let applied = 0;
+    for (;;) {
+      const facts = await readFacts(db, tenant.id, tenant.timeZone, from, horizon, chunkSize);
+      if (facts.length === 0) return applied;
+      const last = facts[facts.length - 1]!;
+      const to = { xid: last.xid, id: last.id };
+      const delta: Delta = aggregate(facts);
+      await this.options.beforeApply?.({ tenantId: tenant.id, from, to, events: facts.length });
+      if (!(await applyDelta(redis, tenant.id, from, to, delta))) {
+        // Someone else (another worker, a rebuild) moved the checkpoint: their run carries on.
+        logger.debug({ tenantId: tenant.id, from }, 'analytics checkpoint moved under us; leaving the chunk to its new owner');
+        return applied;
+      }
+      applied += facts.length;
+      this.projected.inc(facts.length);
+      await publishChange(redis, tenant.id, [...delta.days.keys()]).catch((err: Error) =>
+        logger.debug({ err: err.message }, 'could not publish a KPI change'),
+      );
+      from = to;
+      if (facts.length < chunkSize) return applied;
+    }
+  }
+}
