@@ -3,6 +3,8 @@ import { reportCliError } from './errors.js';
 import { registerKeys } from './keys.command.js';
 import { registerKpi } from './kpi.command.js';
 import { registerMigrate } from './migrate.command.js';
+import { registerNotifications } from './notifications.command.js';
+import { registerRefund } from './refund.command.js';
 import { registerSeed } from './seed.command.js';
 import { registerServe } from './serve.command.js';
 import { registerVerify } from './verify.command.js';
@@ -17,6 +19,8 @@ registerSeed(program);
 registerKeys(program);
 registerVerify(program);
 registerKpi(program);
+registerNotifications(program);
+registerRefund(program);
 
 try {
   await program.parseAsync(process.argv);

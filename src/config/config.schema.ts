@@ -63,6 +63,17 @@ export const envSchema = z
     NOTIFY_RETRY_BASE_MS: positiveInt.default(30_000),
     NOTIFY_OPERATOR_EMAIL: z.email().optional(),
     IMPORT_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
+    QUEUE_WAIT_ALERT_SECONDS: positiveInt.default(60),
+    NATS_URL: z.url({ protocol: /^(nats|tls)$/, error: 'must be a nats:// or tls:// URL' }).optional(),
+    NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a JetStream stream name (letters, digits, _ and -)').default('ORDERSYS'),
+    NATS_SUBJECT_PREFIX: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be one subject token (lowercase letters, digits, _ and -)').default('ordersys'),
+    OUTBOUND_RELAY_BATCH: positiveInt.max(10_000).default(500),
+    OUTBOUND_RELAY_INTERVAL_MS: positiveInt.default(500),
+    OUTBOUND_WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
+    OUTBOUND_WEBHOOK_CONCURRENCY: positiveInt.max(256).default(8),
+    OUTBOUND_RETRY_BASE_MS: positiveInt.default(10_000),
+    OUTBOUND_RETRY_MAX_MS: positiveInt.default(3_600_000),
+    OUTBOUND_RETRY_FOR_MS: positiveInt.default(24 * 3_600_000),
   })
   .superRefine((env, ctx) => {
     if (env.GATEWAY_DELIVERY === 'http' && !env.GATEWAY_WEBHOOK_URL) {

@@ -16,6 +16,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Largest CSV upload POST /imports accepts (IMPORT_MAX_BYTES). */
   readonly importMaxBytes: number;
+  /** The queue monitor shows a queue in red when its oldest waiting job waited longer (QUEUE_WAIT_ALERT_SECONDS). */
+  readonly queueWaitAlertSeconds: number;
   /** Requests per API key per minute; 0 turns rate limiting off. */
   readonly rateLimitPerMinute: number;
   readonly gateway: {
@@ -43,6 +45,25 @@ export interface Config {
     readonly retryBaseMs: number;
     /** Where operator notifications (import finished) are emailed; unset: the NOTIFY_FROM address. */
     readonly operatorEmail: string | undefined;
+  };
+  readonly outbound: {
+    /** Unset: events go to webhook subscribers only. */
+    readonly natsUrl: string | undefined;
+    readonly natsStream: string;
+    /** Events are published on `<prefix>.<tenant slug>.<type>`. */
+    readonly natsSubjectPrefix: string;
+    /** Events the relay reads and publishes per transaction. */
+    readonly relayBatch: number;
+    /** How often a worker process looks for new events between cron runs. */
+    readonly relayIntervalMs: number;
+    readonly webhookTimeoutMs: number;
+    /** Webhook requests in flight at once per worker process. */
+    readonly webhookConcurrency: number;
+    /** First retry delay; doubles with each attempt up to retryMaxMs. */
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** A delivery still failing this long after its event is marked failed. */
+    readonly retryForMs: number;
   };
 }
 
@@ -82,6 +103,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     reservationHoldMinutes: env.RESERVATION_HOLD_MINUTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     importMaxBytes: env.IMPORT_MAX_BYTES,
+    queueWaitAlertSeconds: env.QUEUE_WAIT_ALERT_SECONDS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     gateway: {
       successRate: env.GATEWAY_SUCCESS_RATE,
@@ -103,6 +125,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
       operatorEmail: env.NOTIFY_OPERATOR_EMAIL,
+    },
+    outbound: {
+      natsUrl: env.NATS_URL,
+      natsStream: env.NATS_STREAM,
+      natsSubjectPrefix: env.NATS_SUBJECT_PREFIX,
+      relayBatch: env.OUTBOUND_RELAY_BATCH,
+      relayIntervalMs: env.OUTBOUND_RELAY_INTERVAL_MS,
+      webhookTimeoutMs: env.OUTBOUND_WEBHOOK_TIMEOUT_MS,
+      webhookConcurrency: env.OUTBOUND_WEBHOOK_CONCURRENCY,
+      retryBaseMs: env.OUTBOUND_RETRY_BASE_MS,
+      retryMaxMs: env.OUTBOUND_RETRY_MAX_MS,
+      retryForMs: env.OUTBOUND_RETRY_FOR_MS,
     },
   });
 }

@@ -23,29 +23,40 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function applyGatewayEvents(ctx: Pick<AppContext, 'db' | 'logger'>, events: readonly GatewayEvent[]): Promise<number> {
   const valid = events.filter((e) => UUID.test(e.data.tenant_id) && UUID.test(e.data.order_id));
-  if (valid.length === 0) return 0;
+  const payments = valid.filter((e): e is PaymentEvent => e.type === 'payment.succeeded' || e.type === 'payment.failed');
+  const refunds = valid.filter((e): e is RefundEvent => e.type === 'refund.succeeded' || e.type === 'refund.failed');
+  // One transaction per kind: each locks its orders, then its products, in one sorted run.
+  let applied = 0;
+  if (payments.length) applied += await applyOnce(ctx, payments, applyPaymentEvents);
+  if (refunds.length) {
+    const apply = refundEventHandler.apply;
+    if (!apply) throw new Error('refund events arrived but no refund handler is registered');
+    applied += await applyOnce(ctx, refunds, apply);
+  }
+  return applied;
+}
+
+/** Records the event ids and applies only those not seen before, in the same transaction. */
+async function applyOnce<E extends GatewayEvent>(
+  ctx: Pick<AppContext, 'db'>,
+  events: readonly E[],
+  apply: (tx: Executor, tenantId: string, events: E[]) => Promise<void>,
+): Promise<number> {
   return ctx.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ eventId: string }>(
       `INSERT INTO gateway_events (event_id, tenant_id, type, outcome)
        SELECT e.id, e.tenant, e.type, 'applied' FROM unnest($1::text[], $2::uuid[], $3::text[]) AS e(id, tenant, type)
        JOIN tenants t ON t.id = e.tenant
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id AS "eventId"`,
-      [valid.map((e) => e.id), valid.map((e) => e.data.tenant_id), valid.map((e) => e.type)],
+      [events.map((e) => e.id), events.map((e) => e.data.tenant_id), events.map((e) => e.type)],
     );
     const fresh = new Set(rows.map((r) => r.eventId));
-    const payments = new Map<string, PaymentEvent[]>();
-    const refunds = new Map<string, RefundEvent[]>();
-    for (const e of valid) {
-      if (!fresh.has(e.id)) continue;
-      fresh.delete(e.id); // the same id twice in one batch applies once
-      if (e.type === 'payment.succeeded' || e.type === 'payment.failed') push(payments, e.data.tenant_id, e);
-      else push(refunds, e.data.tenant_id, e);
+    const byTenant = new Map<string, E[]>();
+    for (const e of events) {
+      if (!fresh.delete(e.id)) continue; // seen before, or the same id twice in this batch
+      push(byTenant, e.data.tenant_id, e);
     }
-    for (const [tenantId, events] of payments) await applyPaymentEvents(tx, tenantId, events);
-    for (const [tenantId, events] of refunds) {
-      if (!refundEventHandler.apply) throw new Error('refund events arrived but no refund handler is registered');
-      await refundEventHandler.apply(tx, tenantId, events);
-    }
+    for (const [tenantId, tenantEvents] of byTenant) await apply(tx, tenantId, tenantEvents);
     return rows.length;
   });
 }

@@ -1,0 +1,45 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { ChannelSender, OutgoingMessage } from './channel.js';
+import { OPERATORS } from '../notification.types.js';
+
+export interface EmailOptions {
+  smtpUrl: string | undefined;
+  from: string;
+  operatorEmail: string | undefined;
+  dataDir: string;
+}
+
+/**
+ * Email over SMTP when SMTP_URL is set; otherwise each message is written as an .eml file under
+ * <dataDir>/outbox/, which any mail client opens, so a first run needs no mail server.
+ * Timeouts stay well under the delivery lease so a hung server cannot outlive it.
+ */
+export function emailChannel(opts: EmailOptions): ChannelSender {
+  const outbox = path.join(opts.dataDir, 'outbox');
+  const transport = opts.smtpUrl
+    ? nodemailer.createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 })
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(m: OutgoingMessage) {
+      const mail = {
+        from: opts.from,
+        to: m.recipient === OPERATORS ? (opts.operatorEmail ?? opts.from) : m.recipient,
+        subject: m.rendered.subject,
+        text: m.rendered.text,
+        html: m.rendered.html,
+        headers: { 'X-Ordersys-Notification': m.notificationId, 'X-Ordersys-Type': m.type },
+      };
+      const info = await transport.sendMail(mail);
+      if (opts.smtpUrl) return info.messageId ?? null;
+      const file = path.join(outbox, `${safe(m.orderCode ?? m.type)}-${m.notificationId}-${m.attempt}.eml`);
+      await mkdir(outbox, { recursive: true });
+      await writeFile(file, (info as unknown as { message: Buffer }).message);
+      return file;
+    },
+    close: () => transport.close(),
+  };
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);

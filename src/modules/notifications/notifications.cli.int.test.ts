@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onPostgres } from '../../../test/backend.js';
+import { runCli } from '../../../test/cli.js';
+import { createTestContext, TEST_SECRET, type TestContext } from '../../../test/context.js';
+import { newProduct, newTenant } from '../../../test/factories.js';
+import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
+import { parseSince } from '../../cli/notifications.command.js';
+import { applyTransition } from '../orders/order.transitions.js';
+import type { Tenant } from '../tenants/tenant.repository.js';
+import { deliverNotifications } from './notification.delivery.js';
+
+describe('ordersys notifications report', () => {
+  it('reads --since as a duration back from now or as a date, and names the option when it is neither', () => {
+    const now = new Date('2026-03-10T12:00:00Z');
+    expect(parseSince('24h', now).toISOString()).toBe('2026-03-09T12:00:00.000Z');
+    expect(parseSince('7d', now).toISOString()).toBe('2026-03-03T12:00:00.000Z');
+    expect(parseSince('2026-03-01', now).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    expect(() => parseSince('yesterday', now)).toThrow(/--since: "yesterday"/);
+  });
+
+  it('refuses an unknown --status before touching the database', async () => {
+    const res = await runCli(['notifications', 'report', '--status', 'lost'], { ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-nf-')) });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/--status.*lost/);
+  });
+
+  // The CLI is a second process on the same database: PGlite is one process's database.
+  describe.runIf(onPostgres)('against a database with history', () => {
+    let ctx: TestContext;
+    let tenant: Tenant;
+    let env: Record<string, string | undefined>;
+    beforeAll(async () => {
+      ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' });
+      tenant = await newTenant(ctx.db);
+      const db = ctx.config.database;
+      env = {
+        DATABASE_URL: db.kind === 'postgres' ? db.url : undefined,
+        ORDERSYS_SECRET: TEST_SECRET,
+        ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-nf-cli-')),
+        ORDERSYS_DEFAULT_TENANT: tenant.slug,
+      };
+      const p = await newProduct(ctx.db, tenant);
+      const ids = await placeOrders(ctx, tenant.id, [newOrder({ [p.sku]: 1 }), newOrder({ [p.sku]: 1 })]);
+      await runWorkflow(ctx, tenant.id, ids);
+      await ctx.db.transaction((tx) => applyTransition(tx, tenant.id, 'ship', [{ orderId: ids[0]! }]));
+      const { rows } = await ctx.db.query<{ id: string }>(`SELECT id FROM notifications WHERE tenant_id = $1 AND type = 'order_confirmation'`, [tenant.id]);
+      await deliverNotifications(ctx, tenant.id, rows.map((r) => r.id));
+    });
+    afterAll(() => ctx.dispose());
+
+    it('prints the history with totals, filtered', async () => {
+      const all = await runCli(['notifications', 'report'], env);
+      expect(all.stderr).toBe('');
+      expect(all.code).toBe(0);
+      expect(all.stdout).toContain('6 notifications');
+      expect(all.stdout).toMatch(/by status: +queued 2, sent 4, failed 0/);
+      expect(all.stdout).toMatch(/by type: +.*order_confirmation 4/);
+
+      const shipped = await runCli(['notifications', 'report', '--type', 'order_shipped', '--status', 'queued', '--since', '1h', '--limit', '1'], env);
+      expect(shipped.code).toBe(0);
+      expect(shipped.stdout).toContain('2 notifications (1 shown)');
+      expect(shipped.stdout.split('\n').filter((l) => l.includes('order_shipped') && l.includes('queued'))).toHaveLength(1);
+    });
+  });
+});

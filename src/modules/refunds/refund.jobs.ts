@@ -1,0 +1,24 @@
+import type { AppContext } from '../../context.js';
+import { defineQueue } from '../../platform/queue/registry.js';
+import { refundCapturedLate, requestRefunds } from './refund.service.js';
+
+declare module '../../platform/queue/registry.js' {
+  interface JobRegistry {
+    refunds_request: { tenantId: string; refundIds: string[] };
+    refunds_captured_late: Record<string, never>;
+  }
+}
+
+defineQueue({ name: 'refunds_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 300 });
+defineQueue({ name: 'refunds_captured_late', retryLimit: 2, expireInSeconds: 300, policy: 'singleton' });
+
+export async function registerRefundJobs(ctx: AppContext): Promise<void> {
+  await ctx.queue.work('refunds_request', { batchSize: 20 }, async (jobs) => {
+    for (const job of jobs) await requestRefunds(ctx, job.data.tenantId, job.data.refundIds);
+  });
+  await ctx.queue.work('refunds_captured_late', { batchSize: 1 }, async () => {
+    const n = await refundCapturedLate(ctx);
+    if (n > 0) ctx.logger.info({ refunds: n }, 'refunded payments captured after cancellation');
+  });
+  await ctx.queue.schedule('refunds_captured_late', '* * * * *', {});
+}
