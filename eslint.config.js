@@ -14,6 +14,15 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard: plain browser ES modules, served as they are.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'Blob', 'FormData', 'EventSource', 'XMLHttpRequest', 'CustomEvent', 'HashChangeEvent', 'Node', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['bin/**', '.ci/**', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

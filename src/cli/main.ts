@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { reportCliError } from './errors.js';
+import { registerEvents } from './events.command.js';
 import { registerKeys } from './keys.command.js';
 import { registerKpi } from './kpi.command.js';
 import { registerMigrate } from './migrate.command.js';
@@ -21,6 +22,7 @@ registerVerify(program);
 registerKpi(program);
 registerNotifications(program);
 registerRefund(program);
+registerEvents(program);
 
 try {
   await program.parseAsync(process.argv);

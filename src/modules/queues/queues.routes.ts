@@ -1,0 +1,147 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { tenantOf } from '../../http/auth.js';
+import { errorResponses } from '../../http/schemas.js';
+import { conflict, DomainError, notFound } from '../../platform/errors.js';
+import { failedJobs, queueStats, visibleJobState, type JobOwner } from './queue-monitor.repository.js';
+
+const iso = z.string().describe('ISO 8601 timestamp');
+const queueName = z.string().regex(/^[\w.-]{1,100}$/, 'must be a queue name (letters, digits, _ . -)');
+const jobParams = z.object({ name: queueName, id: z.uuid({ error: 'must be a job id (uuid)' }) });
+
+const queueDto = z.object({
+  name: z.string(),
+  policy: z.string().nullable(),
+  waiting: z.number().int().describe('created + retry'),
+  deferred: z.number().int().describe('waiting jobs not due yet (backoff, start later)'),
+  active: z.number().int(),
+  completed: z.number().int().describe('still in pgboss.job (archived after 12 h by default)'),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  perMinute: z.number().int().describe('jobs completed in the last 60 s'),
+  oldestWaitSeconds: z.number().nullable().describe('wait of the oldest due job; null when none waits'),
+  alert: z.boolean().describe('oldestWaitSeconds above QUEUE_WAIT_ALERT_SECONDS'),
+});
+
+const failedJobDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  data: z.unknown(),
+  error: z.string().describe('the error message the handler threw'),
+  output: z.unknown().describe('everything pg-boss stored about the failure (message, stack)'),
+  retryCount: z.number().int(),
+  retryLimit: z.number().int(),
+  createdOn: iso,
+  startedOn: iso.nullable(),
+  completedOn: iso.describe('when it failed for the last time'),
+});
+
+const ownerOf = (req: FastifyRequest): JobOwner => ({ tenantId: tenantOf(req), admin: req.auth?.role === 'admin' });
+
+function decodeCursor(cursor: string): { completedOn: string; id: string } {
+  try {
+    const [completedOn, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof completedOn === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(completedOn)) && z.uuid().safeParse(id).success) {
+      return { completedOn, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new DomainError('INVALID_DATA', 'cursor: not a cursor this API returned; start again without it.');
+}
+
+/** pg-boss stores a thrown error as { message, stack, ... }; other outputs are shown as JSON. */
+function errorText(output: unknown): string {
+  if (output && typeof output === 'object') {
+    const o = output as { message?: unknown; value?: { message?: unknown } };
+    if (typeof o.message === 'string') return o.message;
+    if (typeof o.value?.message === 'string') return o.value.message;
+  }
+  return output === null || output === undefined ? '(no output)' : JSON.stringify(output);
+}
+
+/** Queue monitor (the Horizon view): counts, throughput and wait per pg-boss queue; failed jobs, retry, discard. */
+export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const queueExists = async (name: string) => {
+    const { rows } = await ctx.db.query(`SELECT 1 FROM pgboss.queue WHERE name = $1`, [name]);
+    if (rows.length === 0) throw notFound('Queue', name);
+  };
+
+  app.get(
+    '/queues',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: 'Every job queue: waiting, active, completed and failed counts, jobs per minute, wait of the oldest job',
+        response: { 200: z.object({ alertWaitSeconds: z.number().int(), queues: z.array(queueDto) }), ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const threshold = ctx.config.queueWaitAlertSeconds;
+      const queues = (await queueStats(ctx.db)).map((q) => ({ ...q, alert: (q.oldestWaitSeconds ?? 0) > threshold }));
+      return { alertWaitSeconds: threshold, queues };
+    },
+  );
+
+  app.get(
+    '/queues/:name/failed',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: "Failed jobs of a queue that belong to the caller's tenant, newest first, with their error",
+        params: z.object({ name: queueName }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20), cursor: z.string().max(500).optional() }),
+        response: {
+          200: z.object({ items: z.array(failedJobDto), total: z.number().int(), nextCursor: z.string().nullable() }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (req) => {
+      await queueExists(req.params.name);
+      const { limit, cursor } = req.query;
+      const page = await failedJobs(ctx.db, req.params.name, ownerOf(req), { limit: limit + 1, after: cursor ? decodeCursor(cursor) : undefined });
+      const items = page.items.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        total: page.total,
+        nextCursor: page.items.length > limit && last ? Buffer.from(JSON.stringify([last.completedOn.toISOString(), last.id])).toString('base64url') : null,
+        items: items.map((j) => ({
+          ...j,
+          error: errorText(j.output),
+          createdOn: j.createdOn.toISOString(),
+          startedOn: j.startedOn?.toISOString() ?? null,
+          completedOn: j.completedOn.toISOString(),
+        })),
+      };
+    },
+  );
+
+  const onFailedJob = (action: 'retry' | 'discard', summary: string) =>
+    app.post(
+      `/queues/:name/jobs/:id/${action}`,
+      {
+        config: { role: 'operator' },
+        schema: {
+          tags: ['queues'],
+          summary,
+          params: jobParams,
+          response: { 200: z.object({ id: z.uuid(), name: z.string(), state: z.enum(['retry', 'discarded']) }), ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => {
+        const { name, id } = req.params;
+        const state = await visibleJobState(ctx.db, name, id, ownerOf(req));
+        if (!state) throw notFound(`Job of queue ${name}`, id);
+        if (state !== 'failed') throw conflict(`Job ${id} is ${state}, not failed: only failed jobs can be retried or discarded.`, { state });
+        // pg-boss's own commands: retry puts it back as 'retry' with one more attempt; discard deletes it.
+        if (action === 'retry') await ctx.queue.boss.retry(name, id);
+        else await ctx.queue.boss.deleteJob(name, id);
+        return { id, name, state: action === 'retry' ? ('retry' as const) : ('discarded' as const) };
+      },
+    );
+  onFailedJob('retry', 'Run a failed job again (one more attempt)');
+  onFailedJob('discard', 'Delete a failed job for good');
+};
