@@ -68,9 +68,13 @@ describe('orders API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: auth });
+      const res: { statusCode: number; json(): { items: { orderCode: string }[]; nextCursor: string | null } } = await t.app.inject({
+        method: 'GET',
+        url: `/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: auth,
+      });
       expect(res.statusCode).toBe(200);
-      seen.push(...res.json().items.map((o: { orderCode: string }) => o.orderCode));
+      seen.push(...res.json().items.map((o) => o.orderCode));
       cursor = res.json().nextCursor;
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
