@@ -17,12 +17,6 @@ import { askGateway, bookRefund, orThrow, refundInFull } from './refund.service.
 const bookedBy = new WeakMap<FastifyRequest, Refund>();
 
 export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  // Cancelling a paid order refunds it in the cancel transaction. The hook needs this context's
-  // queue, so it is bound here, beside the API whose cancel route calls it.
-  orderRouteHooks.refundInFull = async (tx, order) => {
-    await refundInFull(ctx, tx, order, { reason: `order ${order.orderCode} cancelled`, restock: true });
-  };
-
   app.post(
     '/orders/:id/refunds',
     {
