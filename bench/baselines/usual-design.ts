@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { mapCsv } from '../../src/modules/imports/import-stream.js';
 import { demoProductPrice, demoSku } from '../../src/modules/imports/demo-catalog.js';
-import { mulberry32 } from '../../src/modules/demo/prng.js';
+import { mulberry32 } from '../../src/platform/prng.js';
 import { benchFile, benchLines } from '../lib/fixtures.js';
 import { peakRssMb, report, seconds } from '../lib/report.js';
 

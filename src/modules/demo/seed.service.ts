@@ -9,7 +9,7 @@ import {
   demoSku,
 } from '../imports/demo-catalog.js';
 import { insertProducts } from '../inventory/product.repository.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../../platform/prng.js';
 
 export interface SeedOptions {
   products: number;

@@ -3,18 +3,9 @@
  * small and fast; this is for test data, not for anything secret.
  */
 
-export type Random = () => number;
+import { mulberry32, type Random } from '../../platform/prng.js';
 
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /** Zipf-like sampler over 1..n (weight 1/k^s): a few items come up in most draws. */
 export function zipf(n: number, s: number, random: Random): () => number {

@@ -5,19 +5,10 @@
  * seed reproduces every outcome.
  */
 
-export type Random = () => number;
+import { mulberry32, type Random } from '../../../platform/prng.js';
 
-/** mulberry32: 32-bit state, good enough spread for simulation, not for cryptography. */
-export function mulberry32(seed: number): Random {
-  // Kept in int32 (`| 0`): an unsigned value above 2^31 would be boxed on every call.
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
+
 
 /*
  * cyrb128: a fast 128-bit string hash (not cryptographic). SHA-256 was the first choice but cost
