@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { PeriodicRunner } from '../../platform/periodic.js';
 import { defineQueue } from '../../platform/queue/registry.js';
 import { NatsPublisher } from './nats.js';
 import { Relay } from './relay.js';
@@ -25,53 +26,25 @@ const FOLLOW_UP_WITHIN_MS = 60_000;
 /**
  * This process's relays (webhooks always, NATS when NATS_URL is set). The cron job and the
  * in-process loop share them, so within a process a relay never runs twice at once; across
- * processes the checkpoint row lock keeps them apart.
+ * processes the checkpoint row lock keeps them apart. One failing sink does not stop the others.
  */
-export class RelayRunner {
-  private running: Promise<number> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private readonly warnedAt = new Map<string, number>();
-
-  constructor(
-    private readonly ctx: AppContext,
-    readonly relays: readonly Relay[],
-    private readonly onStop: () => Promise<void> = async () => {},
-  ) {}
-
-  /** Drains every relay once, or joins the run in progress; one failing sink does not stop the others. */
-  run(): Promise<number> {
-    return (this.running ??= (async () => {
-      let total = 0;
-      for (const relay of this.relays) {
-        try {
-          total += await relay.drain();
-        } catch (err) {
-          const last = this.warnedAt.get(relay.name) ?? 0;
-          if (!this.stopped && Date.now() - last > 60_000) {
-            this.warnedAt.set(relay.name, Date.now());
-            this.ctx.logger.warn({ err: (err as Error).message, sink: relay.name }, 'outbound relay failed; it resumes from its checkpoint');
+export class RelayRunner extends PeriodicRunner {
+  constructor(ctx: AppContext, readonly relays: readonly Relay[], onStop: () => Promise<void> = async () => {}) {
+    super(
+      ctx.logger,
+      async (warn) => {
+        let total = 0;
+        for (const relay of relays) {
+          try {
+            total += await relay.drain();
+          } catch (err) {
+            warn(`outbound relay ${relay.name}`, err);
           }
         }
-      }
-      return total;
-    })().finally(() => (this.running = undefined)));
-  }
-
-  start(intervalMs: number): void {
-    const tick = async () => {
-      await this.run();
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), intervalMs).unref();
-    };
-    this.timer = setTimeout(() => void tick(), intervalMs).unref();
-  }
-
-  /** No new runs; waits for the one in flight so it never outlives the connections it uses. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
-    await this.onStop();
+        return total;
+      },
+      onStop,
+    );
   }
 }
 
