@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { reportCliError } from './errors.js';
+import { registerGenerateCsv } from './generate-csv.command.js';
+import { registerImport } from './import.command.js';
 import { registerEvents } from './events.command.js';
 import { registerKeys } from './keys.command.js';
 import { registerKpi } from './kpi.command.js';
@@ -18,6 +20,8 @@ const program = new Command('ordersys')
 registerServe(program);
 registerMigrate(program);
 registerSeed(program);
+registerImport(program);
+registerGenerateCsv(program);
 registerKeys(program);
 registerOrders(program);
 registerVerify(program);

@@ -17,7 +17,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     connectionTimeout: 0,
-    requestTimeout: 60_000,
+    // Long enough for a large CSV upload to stream through phase 1 of an import.
+    requestTimeout: 600_000,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 

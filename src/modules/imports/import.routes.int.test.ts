@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.js';
+import { runCli } from '../../../test/cli.js';
+import { TEST_SECRET } from '../../../test/context.js';
+import { bearer, newApiKey, newProduct, newTenant } from '../../../test/factories.js';
+import { statusCounts } from '../../../test/workflow.js';
+import { onPostgres, testDatabaseUrl } from '../../../test/backend.js';
+import { startWorkers } from '../../worker.js';
+import type { Tenant } from '../tenants/tenant.repository.js';
+import { materializeImport } from './import.materialize.js';
+
+/*
+ * POST /imports streams the upload through phase 1 and leaves phase 2 to the imports_materialize
+ * job; the accepted orders then enter the workflow as orders_reserve jobs.
+ */
+
+const HEADER = 'order_code,order_date,customer_email,customer_name,sku,product_name,quantity,unit_price,currency';
+const line = (code: string, sku: string, q = 1) => `${code},2024-05-01T10:00:00Z,ada@example.com,"Lovelace, Ada",${sku},Mug,${q},2.50,EUR`;
+
+let t: TestApp;
+let tenant: Tenant;
+let operator: Record<string, string>;
+
+beforeAll(async () => {
+  t = await createTestApp({ GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5', IMPORT_MAX_BYTES: '5000' });
+  tenant = await newTenant(t.ctx.db);
+  await newProduct(t.ctx.db, tenant, { sku: 'SKU-1', price: 250, stock: 1000 });
+  operator = bearer(await newApiKey(t.ctx.db, tenant, 'operator'));
+});
+afterAll(() => t.close());
+
+const upload = (body: string, headers: Record<string, string> = {}, query = '') =>
+  t.app.inject({ method: 'POST', url: `/imports${query}`, headers: { ...operator, 'content-type': 'text/csv', ...headers }, payload: body });
+
+/** Phase 2 as the job would run it (the test app runs no workers). */
+async function jobsOf(name: string): Promise<{ data: Record<string, unknown> }[]> {
+  const { rows } = await t.ctx.db.query<{ data: Record<string, unknown> }>(`SELECT data FROM pgboss.job WHERE name = $1`, [name]);
+  return rows;
+}
+
+describe('POST /imports', () => {
+  it('reads the upload, queues phase 2, and the import then reports its orders and its errors', async () => {
+    const body = [HEADER, line('H-1', 'SKU-1'), line('H-2', 'SKU-1', 0), line('H-1', 'SKU-1', 2), line('H-3', 'NOPE')].join('\n');
+    const res = await upload(body, {}, '?fileName=shop.csv');
+    expect(res.statusCode).toBe(202);
+    const imp = res.json();
+    expect(imp).toMatchObject({ fileName: 'shop.csv', source: 'http', status: 'running', phase: 'materializing', counts: { linesRead: 4, linesStaged: 3, linesRejected: 1 } });
+    expect(res.headers.location).toBe(`/imports/${imp.id}`);
+    expect((await jobsOf('imports_materialize')).map((j) => j.data)).toContainEqual({ tenantId: tenant.id, importId: imp.id });
+
+    await materializeImport(t.ctx, tenant.id, imp.id);
+    const done = (await t.app.inject({ url: `/imports/${imp.id}`, headers: operator })).json();
+    expect(done).toMatchObject({ status: 'completed', phase: 'completed', progress: 1, counts: { linesRead: 4, linesAccepted: 2, linesRejected: 2, ordersCreated: 1, ordersRejected: 2 } });
+    const list = (await t.app.inject({ url: '/imports', headers: operator })).json();
+    expect(list.items.map((i: { id: string }) => i.id)).toContain(imp.id);
+
+    const errors = await t.app.inject({ url: `/imports/${imp.id}/errors`, headers: operator });
+    expect(errors.statusCode).toBe(200);
+    expect(errors.headers['content-type']).toMatch(/^text\/csv/);
+    expect(errors.body.split('\r\n')).toEqual([
+      'line,field,reason,raw',
+      `3,quantity,quantity '0' is 0: order at least 1,"${line('H-2', 'SKU-1', 0).replace(/"/g, '""')}"`,
+      expect.stringMatching(/^5,sku,order H-3 rejected: unknown SKU NOPE on line 5: .*,"H-3,2024-05-01T10:00:00Z,ada@example.com,""Lovelace, Ada"",NOPE,Mug,1,2.50,EUR"$/),
+      '',
+    ]);
+    // The created order went into the workflow in the transaction that created it.
+    const reserve = await jobsOf('orders_reserve');
+    const { rows } = await t.ctx.db.query<{ id: string }>(`SELECT id FROM orders WHERE import_id = $1`, [imp.id]);
+    expect(reserve.flatMap((j) => j.data.orderIds as string[])).toContain(rows[0]!.id);
+  });
+
+  it('returns the same import for the same Idempotency-Key without reading the body again', async () => {
+    const body = [HEADER, line('K-1', 'SKU-1')].join('\n');
+    const first = await upload(body, { 'idempotency-key': 'upload-1' });
+    const again = await upload(body, { 'idempotency-key': 'upload-1' });
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(first.json().id);
+    const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM imports WHERE tenant_id = $1 AND file_name = 'upload.csv' AND lines_read = 1`, [tenant.id]);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('refuses a file over IMPORT_MAX_BYTES with 413, a missing column with 400, and another tenant with 404', async () => {
+    const big = [HEADER, ...Array.from({ length: 100 }, (_, i) => line(`B-${i}`, 'SKU-1'))].join('\n');
+    expect((await upload(big)).statusCode).toBe(413);
+    const noSku = await upload('order_code,order_date\nX,2024-05-01T10:00:00Z');
+    expect(noSku.statusCode).toBe(400);
+    expect(noSku.json().error.message).toMatch(/sku/);
+    expect((await upload(HEADER, {}, '?createProducts=true')).json().error.message).toMatch(/defaultStock/);
+
+    const mine = (await upload([HEADER, line('O-1', 'SKU-1')].join('\n'))).json();
+    const other = await newTenant(t.ctx.db);
+    const stranger = bearer(await newApiKey(t.ctx.db, other, 'viewer'));
+    expect((await t.app.inject({ url: `/imports/${mine.id}`, headers: stranger })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: `/imports/${mine.id}/errors`, headers: stranger })).statusCode).toBe(404);
+    const viewer = bearer(await newApiKey(t.ctx.db, tenant, 'viewer'));
+    expect((await upload(HEADER, viewer)).statusCode).toBe(403);
+  });
+
+  it('takes accepted orders through the workflow with the job handlers running', async () => {
+    const body = [HEADER, ...Array.from({ length: 30 }, (_, i) => line(`W-${i}`, 'SKU-1', 1 + (i % 3)))].join('\n');
+    const imp = (await upload(body)).json();
+    await startWorkers(t.ctx);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { rows } = await t.ctx.db.query<{ open: number; total: number }>(
+        `SELECT count(*) FILTER (WHERE status IN ('pending', 'reserved'))::int AS open, count(*)::int AS total FROM orders WHERE import_id = $1`, [imp.id]);
+      if (rows[0]!.total === 30 && rows[0]!.open === 0) break;
+      if (Date.now() > deadline) throw new Error(`workflow did not finish: ${JSON.stringify(rows[0])}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const statuses = await statusCounts(t.ctx, tenant.id);
+    expect(statuses.completed).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('ordersys import (CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ordersys-import-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports a generated file into a seeded tenant, runs the workflow and prints the summary', async () => {
+    const env = {
+      ORDERSYS_DATA_DIR: dir, ORDERSYS_SECRET: TEST_SECRET, GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5',
+      ORDERSYS_DEFAULT_TENANT: `cli-${process.pid}`, ...(onPostgres && { DATABASE_URL: t.ctx.config.database.kind === 'postgres' ? t.ctx.config.database.url : testDatabaseUrl }),
+    };
+    const file = path.join(dir, 'orders.csv');
+    const gen = await runCli(['generate-csv', '--lines', '400', '--seed', '5', '--error-rate', '0.02', '--out', file], env);
+    expect(gen.code).toBe(0);
+    expect((await runCli(['seed', '--products', '1000', '--customers', '10'], env)).code).toBe(0);
+    const res = await runCli(['import', file], env);
+    expect(res.stderr).not.toMatch(/Error/);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/lines +read 400, accepted \d+, rejected \d+/);
+    expect(res.stdout).toMatch(/orders +created \d+, already present 0, rejected \d+/);
+    expect(res.stdout).toMatch(/order statuses: completed \d+/);
+    expect(res.stdout).not.toMatch(/pending|reserved/);
+    const again = await runCli(['import', file, '--no-wait'], env);
+    expect(again.stdout).toMatch(/orders +created 0, already present \d+/);
+  }, 180_000);
+});
