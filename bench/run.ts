@@ -56,9 +56,11 @@ function runCase(script: string, env: NodeJS.ProcessEnv): Promise<Figure[]> {
 }
 
 const wanted = process.argv.slice(2);
+// BENCH_BACKENDS=postgres (or embedded) runs one side only, e.g. to use another BENCH_LINES.
+const backends = (process.env.BENCH_BACKENDS ?? 'postgres,embedded').split(',');
 const rows: Row[] = [];
 for (const c of CASES.filter((c) => wanted.length === 0 || wanted.includes(c.name))) {
-  for (const backend of c.backends) {
+  for (const backend of c.backends.filter((b) => backends.includes(b))) {
     process.stderr.write(`== ${c.name} on ${backend}\n`);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordersys-bench-'));
     const base = { ORDERSYS_DATA_DIR: dataDir, BENCH_DATA_DIR: path.join(dataDir, 'pglite'), LOG_LEVEL: 'warn', NODE_ENV: 'production' };
