@@ -67,8 +67,9 @@ describe('verifyInvariants', () => {
   it('notices reserved stock that no reservation explains', async () => {
     expect(
       await corrupted(
-        `UPDATE products SET stock_reserved = stock_reserved + 1 WHERE id = $1 AND stock_reserved < stock_on_hand`,
-        `UPDATE products SET stock_reserved = stock_reserved - 1 WHERE id = $1`,
+        // Both move, so the CHECK (reserved <= on hand) still holds whatever the run left.
+        `UPDATE products SET stock_on_hand = stock_on_hand + 1, stock_reserved = stock_reserved + 1 WHERE id = $1`,
+        `UPDATE products SET stock_on_hand = stock_on_hand - 1, stock_reserved = stock_reserved - 1 WHERE id = $1`,
         [productId],
       ),
     ).toContain('stock-reserved');
