@@ -10,7 +10,7 @@ import type { MappedLine } from './types.js';
  * The real data sets in /work/shared/datasets (see its README): every line must end up
  * accepted or rejected with a reason, and the known mess must be found where it is.
  */
-const DATASETS = '/work/shared/datasets';
+import { DATASETS } from '../../../test/datasets.js';
 
 async function importFile(file: string, options: MappingOptions) {
   const counts = newImportCounts();

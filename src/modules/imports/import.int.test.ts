@@ -18,7 +18,7 @@ import { loadNorthwindLookups } from './presets/northwind.js';
  */
 
 const HEADER = 'order_code,order_date,customer_email,customer_name,sku,product_name,quantity,unit_price,currency';
-const DATASETS = '/work/shared/datasets';
+import { DATASETS } from '../../../test/datasets.js';
 
 let ctx: TestContext;
 let dir: string;
