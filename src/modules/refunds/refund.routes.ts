@@ -7,11 +7,10 @@ import { idempotent } from '../../http/idempotency.js';
 import { errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import { findOrder } from '../orders/order.repository.js';
-import { orderRouteHooks } from '../orders/order.routes.js';
 import { refundBody, refundDto, toRefundDto } from './refund.dto.js';
 import { REFUND_SCOPE } from './refund.idempotency.js';
 import { findRefund, refundsOfOrder, type Refund } from './refund.repository.js';
-import { askGateway, bookRefund, orThrow, refundInFull } from './refund.service.js';
+import { askGateway, bookRefund, orThrow } from './refund.service.js';
 
 /** Refunds booked by a request, asked about in onSend: after the commit, before the reply leaves. */
 const bookedBy = new WeakMap<FastifyRequest, Refund>();
