@@ -43,7 +43,7 @@ export async function adjustStock(
   reason: string,
 ): Promise<StockLevel> {
   const { rows } = await tx.query<{ id: string; onHand: number; reserved: number }>(
-    `SELECT id, stock_on_hand AS "onHand", stock_reserved AS reserved FROM products WHERE tenant_id = $1 AND sku = $2 FOR UPDATE`,
+    `SELECT id, stock_on_hand AS "onHand", stock_reserved AS reserved FROM products WHERE tenant_id = $1 AND sku = $2 FOR NO KEY UPDATE`,
     [tenantId, sku],
   );
   const product = rows[0];

@@ -17,12 +17,14 @@ export async function findOrderByCode(ex: Executor, tenantId: string, code: stri
 /**
  * Locks orders in id order. Every path that locks orders and then products does it this way
  * (orders by id, then products by id), so two transactions can never wait on each other in a cycle.
+ * NO KEY UPDATE: status changes touch no key, and this lock must not conflict with the KEY SHARE
+ * that inserting payments, items or reservations (foreign keys) takes on orders in any order.
  */
 export async function lockOrders(tx: Executor, tenantId: string, ids: readonly string[], skipLocked = false): Promise<Order[]> {
   if (ids.length === 0) return [];
   const { rows } = await tx.query<Order>(
     `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])
-     ORDER BY o.id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+     ORDER BY o.id FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
     [tenantId, ids],
   );
   return rows;

@@ -28,7 +28,7 @@ export async function expireHolds(ctx: AppContext, now = new Date()): Promise<nu
     const n = await ctx.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string; tenantId: string }>(
         `SELECT id, tenant_id AS "tenantId" FROM orders WHERE status = 'reserved' AND reserved_until < $1
-         ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED`,
+         ORDER BY id LIMIT ${SWEEP_BATCH} FOR NO KEY UPDATE SKIP LOCKED`,
         [now],
       );
       const byTenant = new Map<string, string[]>();

@@ -19,7 +19,9 @@ interface ItemRow {
  * Reserves stock for a batch of pending orders, all or nothing per order.
  *
  * Lock order: the orders (by id, skipping those another worker holds), then every product they
- * need (by id). Every path that touches stock locks in this order, so batches never deadlock.
+ * need (by id). Products are locked FOR NO KEY UPDATE (stock is not a key): it does not conflict
+ * with the FOR KEY SHARE that foreign-key checks take when items are inserted in any order, so
+ * imports and API orders never deadlock against reservation batches. Every path that touches stock locks in this order, so batches never deadlock.
  * Allocation runs over the locked rows in placement order; an order that does not fit entirely
  * takes nothing and fails with the SKU, the quantity wanted and what was available.
  * Undo: releaseReservations(). Repeating it is harmless: only orders still pending move.
@@ -36,7 +38,7 @@ export async function reserveOrders(tx: Executor, tenantId: string, orderIds: re
   );
   const { rows: stock } = await tx.query<{ id: string; available: number }>(
     `SELECT id, stock_on_hand - stock_reserved AS available FROM products
-     WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+     WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [[...new Set(items.map((i) => i.productId))]],
   );
   const available = new Map(stock.map((p) => [p.id, p.available]));
@@ -102,7 +104,7 @@ export async function settleReservations(tx: Executor, orders: { commit?: readon
     [commit, release],
   );
   if (rows.length === 0) return;
-  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [rows.map((r) => r.productId)]);
+  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [rows.map((r) => r.productId)]);
   await tx.query(
     `UPDATE products p SET stock_reserved = p.stock_reserved - d.c - d.r, stock_on_hand = p.stock_on_hand - d.c, updated_at = now()
      FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, c, r) WHERE p.id = d.id`,

@@ -170,7 +170,7 @@ export async function restockRefunded(tx: Executor, tenantId: string, refunds: r
   const byProduct = new Map<string, number>();
   for (const r of rows) byProduct.set(r.productId, (byProduct.get(r.productId) ?? 0) + r.quantity);
   const productIds = [...byProduct.keys()].sort();
-  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [productIds]);
+  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [productIds]);
   await tx.query(
     `UPDATE products p SET stock_on_hand = p.stock_on_hand + d.q, updated_at = now()
      FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id AND p.tenant_id = $3`,
