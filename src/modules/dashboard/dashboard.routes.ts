@@ -71,7 +71,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       schema: {
         tags: ['dashboard'],
         summary: 'A 60-second token that opens GET /dashboard/events (EventSource cannot send an Authorization header)',
-        response: { 200: z.object({ token: z.string(), expiresAt: z.string(), url: z.string() }), ...errorResponses(401) },
+        response: { 200: z.object({ token: z.string(), expiresAt: z.string(), url: z.string() }), ...errorResponses(400, 401) },
       },
     },
     async (req) => {

@@ -193,9 +193,12 @@ function parseQuotedRecord(
   if (recordEnd >= len && !final) return -1;
   const multiLine = recordEnd > firstNl;
   const rawEnd = recordEnd > start && text.charCodeAt(recordEnd - 1) === 13 ? recordEnd - 1 : recordEnd;
-  if (multiLine && (error !== null || exceeds(text, start, rawEnd, ctx.maxRecordBytes))) {
+  // Size before a lone quote: the reader, fed in small chunks, reports the size before it can
+  // see the quote, and the report must not depend on where the chunks were cut.
+  const tooBig = exceeds(text, start, rawEnd, ctx.maxRecordBytes);
+  if (multiLine && (error !== null || tooBig)) {
     const firstLineTooLong = exceeds(text, start, firstNl, ctx.maxRecordBytes);
-    const why = error !== null
+    const why = !tooBig
       ? `quote opened on line ${ctx.line} is not closed properly (a quote inside a quoted field must be doubled)`
       : overLong(ctx.line, ctx.maxRecordBytes, firstLineTooLong);
     return resumeAfterFirstLine(text, start, firstNl, why, ctx, out, cache);

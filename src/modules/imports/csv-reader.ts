@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { DomainError } from '../../platform/errors.js';
 import { type CsvRecord, type ParseContext, cutShort, overLong, parseRegion, tooLong } from './csv-parser.js';
 
 /*
@@ -76,7 +77,7 @@ export class CsvReader {
       if (data.length < 3 && !final) return this.keep([data]);
       this.started = true;
       if (data[0] === 0xff && data[1] === 0xfe || data[0] === 0xfe && data[1] === 0xff) {
-        throw new Error('The file is UTF-16 encoded: save it as UTF-8 (in Excel, "CSV UTF-8") and import it again.');
+        throw new DomainError('INVALID_DATA', 'The file is UTF-16 encoded: save it as UTF-8 (in Excel, "CSV UTF-8") and import it again.');
       }
       if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
         this.stats.bytesRead += 3;

@@ -53,5 +53,8 @@ export async function* mapCsv(
     Object.assign(counts, { bytesRead: reader.stats.bytesRead, records: reader.stats.records, blankLines: reader.stats.blankLines });
     if (out.length > 0) yield out;
   }
+  // Bytes and blank lines after the last record (a skipped over-long tail, trailing empty lines)
+  // come with no batch: count them too.
+  Object.assign(counts, { bytesRead: reader.stats.bytesRead, records: reader.stats.records, blankLines: reader.stats.blankLines });
   if (mapper === null) throw new DomainError('INVALID_DATA', 'The file is empty: it needs a header line and at least one order line.');
 }

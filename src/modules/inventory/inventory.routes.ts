@@ -34,7 +34,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
 
   app.get(
     '/inventory/:sku',
-    { schema: { tags: ['inventory'], summary: 'On hand, reserved and available for one SKU', params: skuParam, response: { 200: stockDto, ...errorResponses(401, 404) } } },
+    { schema: { tags: ['inventory'], summary: 'On hand, reserved and available for one SKU', params: skuParam, response: { 200: stockDto, ...errorResponses(400, 401, 404) } } },
     async (req) => stockOf(ctx.db, tenantOf(req), req.params.sku),
   );
 

@@ -14,6 +14,8 @@ defineQueue({ name: 'orders_expire_holds', retryLimit: 2, expireInSeconds: 300 }
 
 export async function registerOrderJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('orders_reserve', { batchSize: 10 }, async (jobs) => {
+    // The pid in this line is how the chaos suite shows two workers never reserve the same order.
+    ctx.logger.debug({ orderIds: jobs.flatMap((j) => j.data.orderIds) }, 'orders_reserve batch');
     for (const job of jobs) await reserveBatch(ctx, job.data.tenantId, job.data.orderIds);
   });
   await ctx.queue.work('orders_expire_holds', { batchSize: 1 }, async () => {
