@@ -139,6 +139,7 @@ describe('outbound webhooks', () => {
       },
     });
     const start = await readCheckpoint(t.ctx.db, 'webhooks');
+    await eventsBelowHorizon();
     await expect(crashing.runBatch()).rejects.toThrow('killed mid-batch');
     expect(await readCheckpoint(t.ctx.db, 'webhooks')).toEqual(start);
     const count = async () =>
@@ -178,6 +179,21 @@ describe('outbound webhooks', () => {
     expect((await t.app.inject({ method: 'GET', url: `/webhooks/subscriptions/${first.id}/deliveries`, headers: auth })).statusCode).toBe(404);
   });
 
+  /**
+   * The safe horizon (pg_snapshot_xmin) is cluster-wide: a long transaction in another test
+   * file's database holds it back for a moment. Wait until every event written so far is below it.
+   */
+  async function eventsBelowHorizon(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await t.ctx.db.query<{ ok: boolean }>(
+        `SELECT COALESCE(max(xid), '0'::xid8) < pg_snapshot_xmin(pg_current_snapshot()) AS ok FROM order_events`,
+      );
+      if (rows[0]!.ok || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** A sink that only records what it is handed, with a checkpoint of its own starting now. */
   async function recordingSink(name: string, delayMs = 0): Promise<Sink & { published: EventRow[] }> {
     const at = await latestPosition(t.ctx.db);
@@ -215,6 +231,7 @@ describe('outbound webhooks', () => {
       await relayOf(500).drain();
       expect(sink.published.filter((e) => e.orderId === orderId).map((e) => e.data.step)).toEqual([]);
       await slow.query('COMMIT');
+      await eventsBelowHorizon();
       // Now both are below it; a batch of 1 would take B alone in (xid, id) order: A is pulled in first.
       await relayOf(1).drain();
       expect(sink.published.filter((e) => e.orderId === orderId && e.data.step).map((e) => e.data.step)).toEqual(['A', 'B']);
