@@ -88,6 +88,6 @@ for (const ratio of RATIOS) {
     const b = rows.find((r) => r.figure === ratio.reference && r.backend === (ratio.referenceBackend ?? backend));
     if (!a || !b) continue;
     const x = ratio.invert ? b.value / a.value : a.value / b.value;
-    console.log(`| ${ratio.label} | ${backend} | ${fmt(a.value)} ${a.unit} | ${fmt(b.value)} ${b.unit} | ${fmt(x)}x | ${ratio.target ?? ''} |`);
+    console.log(`| ${ratio.label} | ${backend} | ${fmt(a.value)} ${a.unit} | ${fmt(b.value)} ${b.unit} | ${Number(x.toPrecision(3))}x | ${ratio.target ?? ''} |`);
   }
 }
