@@ -80,3 +80,21 @@ export function field(record: CsvRecord, i: number): string {
   const n = value.length;
   return n > 0 && (value.charCodeAt(0) <= 32 || value.charCodeAt(n - 1) <= 32) ? value.trim() : value;
 }
+
+/**
+ * What every format's mapper shares: find its columns once, then refuse an unreadable or ragged
+ * record (keeping its order code) before the format's own mapping sees it.
+ */
+export function columnMapper<K extends string>(
+  header: readonly string[],
+  wanted: Record<K, string>,
+  orderColumn: NoInfer<K>,
+  map: (record: CsvRecord, columns: Record<K, number>) => MappedLine,
+): Result<(record: CsvRecord) => MappedLine> {
+  const columns = findColumns(header, wanted);
+  if (!columns.ok) return columns;
+  const c = columns.value;
+  const width = header.length;
+  const order = c[orderColumn];
+  return { ok: true, value: (record) => checkShape(record, width, order) ?? map(record, c) };
+}

@@ -1,5 +1,5 @@
 import type { Result } from '../../platform/errors.js';
-import { checkShape, field, findColumns } from './columns.js';
+import { columnMapper, field } from './columns.js';
 import type { CsvRecord } from './csv-parser.js';
 import { validateNativeLine, type NativeValues } from './line-validation.js';
 import { type NorthwindLookups, northwindMapper } from './presets/northwind.js';
@@ -41,27 +41,18 @@ export function parseFieldMap(specs: readonly string[]): Result<FieldMap> {
 
 export function nativeMapper(header: readonly string[], map: FieldMap = {}): Result<RowMapper> {
   const wanted = Object.fromEntries(NATIVE_FIELDS.map((f) => [f, map[f] ?? f])) as Record<NativeField, string>;
-  const columns = findColumns(header, wanted);
-  if (!columns.ok) return columns;
-  const c = columns.value;
-  const width = header.length;
-  return {
-    ok: true,
-    value: (record) => {
-      const bad = checkShape(record, width, c.order_code);
-      if (bad !== null) return bad;
-      const values: NativeValues = {
-        order_code: field(record, c.order_code), order_date: field(record, c.order_date),
-        customer_email: field(record, c.customer_email), customer_name: field(record, c.customer_name),
-        sku: field(record, c.sku), product_name: field(record, c.product_name), quantity: field(record, c.quantity),
-        unit_price: field(record, c.unit_price), currency: field(record, c.currency),
-      };
-      const result = validateNativeLine(values);
-      if (!Array.isArray(result)) return { ok: true, line: record.line, raw: record.raw, row: result };
-      const orderCode = values.order_code === '' ? null : values.order_code;
-      return { ok: false, line: record.line, raw: record.raw, orderCode, scope: 'order', errors: result };
-    },
-  };
+  return columnMapper(header, wanted, 'order_code', (record, c) => {
+    const values: NativeValues = {
+      order_code: field(record, c.order_code), order_date: field(record, c.order_date),
+      customer_email: field(record, c.customer_email), customer_name: field(record, c.customer_name),
+      sku: field(record, c.sku), product_name: field(record, c.product_name), quantity: field(record, c.quantity),
+      unit_price: field(record, c.unit_price), currency: field(record, c.currency),
+    };
+    const result = validateNativeLine(values);
+    if (!Array.isArray(result)) return { ok: true, line: record.line, raw: record.raw, row: result };
+    const orderCode = values.order_code === '' ? null : values.order_code;
+    return { ok: false, line: record.line, raw: record.raw, orderCode, scope: 'order', errors: result };
+  });
 }
 
 export function createRowMapper(header: readonly string[], options: MappingOptions = {}): Result<RowMapper> {
