@@ -12,7 +12,8 @@ declare module '../../platform/queue/registry.js' {
 // Retries of single notifications are re-enqueued by the service with their own backoff; these
 // pg-boss retries only cover a job that crashed as a whole (database down, worker killed).
 defineQueue({ name: 'notifications_deliver', retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 900 });
-defineQueue({ name: 'notifications_sweep', retryLimit: 1, expireInSeconds: 300, policy: 'singleton' });
+// Singleton: a killed worker's sweep blocks the next ones until it expires, so expiry is short.
+defineQueue({ name: 'notifications_sweep', retryLimit: 1, expireInSeconds: 60, policy: 'singleton' });
 
 export async function registerNotificationJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('notifications_deliver', { batchSize: 5 }, async (jobs) => {

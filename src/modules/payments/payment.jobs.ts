@@ -8,7 +8,11 @@ declare module '../../platform/queue/registry.js' {
   }
 }
 
-defineQueue({ name: 'payments_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 300 });
+// Short expiry, so a killed worker's payments are retried within a minute: a fetch only opens
+// payments and hands them to the gateway, which answers by webhook. A retry opens no second
+// payment (one unfailed payment per order), and the gateway's answers for one payment carry one
+// event id, which the webhook applies once.
+defineQueue({ name: 'payments_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
 
 export async function registerPaymentJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('payments_request', { batchSize: 20 }, async (jobs) => {

@@ -10,7 +10,8 @@ declare module '../../platform/queue/registry.js' {
 }
 
 defineQueue({ name: 'refunds_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 300 });
-defineQueue({ name: 'refunds_captured_late', retryLimit: 2, expireInSeconds: 300, policy: 'singleton' });
+// Singleton: a killed worker's sweep blocks the next ones until it expires, so expiry is short.
+defineQueue({ name: 'refunds_captured_late', retryLimit: 2, expireInSeconds: 60, policy: 'singleton' });
 
 export async function registerRefundJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('refunds_request', { batchSize: 20 }, async (jobs) => {

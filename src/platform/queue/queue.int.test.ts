@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/context.js';
+import { JobQueue } from './queue.js';
 import { defineQueue } from './registry.js';
 
 declare module './registry.js' {
   interface JobRegistry {
     test_probe: { n: number };
+    test_probe_tuned: { n: number };
   }
 }
 defineQueue({ name: 'test_probe', retryLimit: 0 });
+defineQueue({ name: 'test_probe_tuned', retryLimit: 3, expireInSeconds: 45, policy: 'singleton' });
 
 describe('JobQueue', () => {
   let ctx: TestContext;
@@ -49,5 +52,16 @@ describe('JobQueue', () => {
     await ctx.db.transaction((tx) => ctx.queue.sendMany(tx, 'test_probe', [{ n: 5 }, { n: 6 }]));
     await done;
     expect(seen.sort()).toEqual([5, 6]);
+  });
+
+  it('brings a queue made by an older version to its definition\'s expiry and retries, keeping its policy', async () => {
+    await ctx.db.query(`UPDATE pgboss.queue SET expire_seconds = 3600, retry_limit = 1, policy = 'standard' WHERE name = 'test_probe_tuned'`);
+    const url = ctx.config.database.kind === 'postgres' ? ctx.config.database.url : undefined;
+    const again = await JobQueue.start(ctx.db, { url }, ctx.logger, { supervise: false });
+    await again.boss.stop({ graceful: false, wait: true, close: url !== undefined });
+    const { rows } = await ctx.db.query<{ expire: number; retries: number; policy: string }>(
+      `SELECT expire_seconds AS expire, retry_limit AS retries, policy FROM pgboss.queue WHERE name = 'test_probe_tuned'`,
+    );
+    expect(rows[0]).toEqual({ expire: 45, retries: 3, policy: 'standard' });
   });
 });

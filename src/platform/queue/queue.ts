@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/types.js';
 import { bossDbFor, bossDbForPglite } from './pglite-adapter.js';
-import { queueDefinitions, type JobName, type JobRegistry } from './registry.js';
+import { queueDefinitions, type JobName, type JobRegistry, type QueueDefinition } from './registry.js';
 
 export interface QueueOptions {
   /** Run maintenance (expiry, retention) and cron schedules in this process. */
@@ -15,6 +15,14 @@ export interface Job<N extends JobName> {
   name: N;
   data: JobRegistry[N];
 }
+
+/*
+ * How often a supervising process fails jobs that outlived their expiry (a worker SIGKILLed or
+ * cut off mid-job leaves them 'active'), so they are retried. pg-boss's default is 120 s, which
+ * added up to two minutes to every recovery; the pass is a few indexed statements, and across
+ * processes pg-boss runs it once per interval, not once per process.
+ */
+export const MAINTENANCE_INTERVAL_SECONDS = 15;
 
 export interface SendOptions {
   startAfterSeconds?: number;
@@ -44,6 +52,7 @@ export class JobQueue {
       schema: options.schema ?? 'pgboss',
       supervise: options.supervise,
       schedule: options.supervise,
+      maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
       migrate: true,
     };
     const boss =
@@ -57,10 +66,20 @@ export class JobQueue {
     return queue;
   }
 
+  /**
+   * Creates missing queues and brings existing ones to their definition's retry and expiry, so
+   * a database created by an older version gets today's expiries. The policy is never changed:
+   * pg-boss enforces it with per-queue indexes.
+   */
   private async ensureQueues(): Promise<void> {
-    const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
+    const existing = new Map((await this.boss.getQueues()).map((q) => [q.name, q]));
     for (const def of queueDefinitions()) {
-      if (existing.has(def.name)) continue;
+      const queue = existing.get(def.name);
+      if (queue) {
+        if (!differs(queue, def)) continue;
+        await this.boss.updateQueue(def.name, { ...def, policy: queue.policy });
+        continue;
+      }
       try {
         await this.boss.createQueue(def.name, def);
       } catch (err) {
@@ -112,4 +131,10 @@ export class JobQueue {
   async stop(timeoutMs: number): Promise<void> {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: true });
   }
+}
+
+const TUNED = ['retryLimit', 'retryDelay', 'retryBackoff', 'expireInSeconds'] as const;
+
+function differs(queue: PgBoss.QueueResult, def: QueueDefinition): boolean {
+  return TUNED.some((k) => def[k] !== undefined && queue[k] !== def[k]);
 }
