@@ -61,16 +61,26 @@ export function registerKpi(program: Command): void {
 
   kpi
     .command('verify')
-    .description('compare the live KPIs in Redis with the Postgres ledger; exits 1 on drift')
+    .description('compare the live KPIs in Redis with the Postgres ledger, and the ledger with the order and refund rows; exits 1 on drift')
     .option('--tenant <slug>', 'tenant (default: ORDERSYS_DEFAULT_TENANT)')
     .action(async (opts: TenantOpt) => {
       await withContext(async (ctx) => {
         const result = await verifyKpis(ctx, await tenantId(ctx, opts.tenant ?? kpi.opts<TenantOpt>().tenant));
-        if (!result.redis) return console.log('no REDIS_URL: KPIs are read from the Postgres ledger itself; nothing can drift');
+        const { ledger } = result;
         for (const d of result.drift) console.log(`drift: ${d.what}: live ${d.live}, ledger ${d.ledger}`);
-        const checked = `${result.checked!.days} days, ${result.checked!.customers} customer totals at checkpoint ${result.checkpoint}`;
-        if (result.drift.length > 0) {
-          console.error(`ordersys: ${result.drift.length} figures drifted (${checked}); repair with \`ordersys kpi rebuild\``);
+        for (const d of ledger.drift) console.log(`drift: ${d.what}: ledger ${d.ledger}, order rows ${d.rows}`);
+        const shown = ledger.drift.filter((d) => d.what.startsWith('order ')).length;
+        if (ledger.ordersMismatched > 0) console.log(`${ledger.ordersMismatched} orders disagree with the ledger${shown ? '; the first are named above' : ''}`);
+        const checked = [
+          result.redis
+            ? `Redis: ${result.checked!.days} days, ${result.checked!.customers} customer totals at checkpoint ${result.checkpoint}, ${result.unprojected} counted events not projected yet`
+            : 'no REDIS_URL: reads answer from the ledger',
+          `ledger: ${ledger.orders} orders and ${ledger.refunds} succeeded refunds compared with their rows`,
+        ].join('; ');
+        const drifted = result.drift.length + ledger.drift.length;
+        if (drifted > 0) {
+          const repair = result.drift.length > 0 && ledger.drift.length === 0 ? '; repair with `ordersys kpi rebuild`' : '; the ledger itself disagrees with the orders: investigate before rebuilding';
+          console.error(`ordersys: ${drifted} figures drifted (${checked})${repair}`);
           process.exitCode = 1;
         } else console.log(`no drift (${checked})`);
       });

@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import {
   addCounters,
+  COUNTERS,
   aggregate,
   dayCount,
   daysOf,
@@ -16,13 +17,16 @@ import {
 import { readDays, readLeaderboards, readSnapshot, replaceAll } from './kpi.store.js';
 import {
   catalogCurrencies,
+  countedAfter,
   customersByIds,
   lastPositionBelow,
+  ledgerAgainstRows,
   ledgerCounters,
   ledgerCustomers,
   ledgerLeaderboard,
   positionText,
   safeHorizon,
+  type LedgerRowsFigures,
   tenantZone,
   type TenantZone,
 } from './ledger.repository.js';
@@ -216,24 +220,73 @@ export interface Drift {
   ledger: number;
 }
 
+/** The ledger against the order and refund rows it counts (`rows`: what those rows say). */
+export interface RowsDrift {
+  what: string;
+  ledger: number;
+  rows: number;
+}
+
+export interface LedgerCheck {
+  orders: number;
+  refunds: number;
+  /** Per currency totals first, then the first orders that disagree (see ledgerAgainstRows). */
+  drift: RowsDrift[];
+  /** Orders whose counted events disagree with their rows; `drift` names at most SAMPLE_ORDERS. */
+  ordersMismatched: number;
+}
+
 export interface VerifyResult {
   redis: boolean;
   checkpoint?: string;
   checked?: { days: number; customers: number };
+  /** Counted events after the checkpoint: not drift, the projector has not reached them yet. */
+  unprojected?: number;
+  /** Redis against the ledger, up to the checkpoint (empty without Redis). */
   drift: Drift[];
+  /** The ledger against the rows, on every backend: without Redis the ledger is what reads answer. */
+  ledger: LedgerCheck;
+}
+
+const SAMPLE_ORDERS = 20;
+
+/**
+ * Compares every counter of the ledger, per currency and per order, with what the order and
+ * refund rows say. This is the check that catches a counted event written twice or lost, which
+ * Redis against the ledger cannot see (both would count it alike).
+ */
+export async function verifyLedger(ctx: AppContext, tenantId: string): Promise<LedgerCheck> {
+  const tenant = await tenantOrThrow(ctx, tenantId);
+  const found = await ledgerAgainstRows(ctx.db, tenantId, tenant.timeZone, SAMPLE_ORDERS);
+  const drift: RowsDrift[] = [];
+  const compare = (prefix: string, f: LedgerRowsFigures) => {
+    for (const name of COUNTERS) if (f.ledger[name] !== f.rows[name]) drift.push({ what: `${prefix} ${name}`, ledger: f.ledger[name], rows: f.rows[name] });
+  };
+  for (const t of found.totals) compare(t.currency, t);
+  for (const o of found.sample) compare(`order ${o.orderCode} ${o.currency}`, o);
+  return { orders: found.orders, refunds: found.refunds, drift, ordersMismatched: found.mismatched };
 }
 
 /**
  * Compares Redis with the ledger at the checkpoint Redis says it holds, so events the projector
- * has not reached yet are not drift. Every day, currency, counter and customer is compared.
+ * has not reached yet are not drift (they are counted in `unprojected`). Every day, currency,
+ * counter and customer is compared. Then the ledger itself is compared with the rows.
  */
 export async function verifyKpis(ctx: AppContext, tenantId: string): Promise<VerifyResult> {
+  const ledger = await verifyLedger(ctx, tenantId);
+  if (!ctx.redis) return { redis: false, drift: [], ledger };
+  return { ...(await verifyLive(ctx, tenantId)), ledger };
+}
+
+/** Redis against the ledger only (see verifyKpis). */
+export async function verifyLive(ctx: AppContext, tenantId: string): Promise<Omit<VerifyResult, 'ledger'>> {
   const tenant = await tenantOrThrow(ctx, tenantId);
   if (!ctx.redis) return { redis: false, drift: [] };
   const snap = await readSnapshot(ctx.redis, tenantId);
-  const [rows, customers] = await Promise.all([
+  const [rows, customers, unprojected] = await Promise.all([
     ledgerCounters(ctx.db, tenantId, tenant.timeZone, { upTo: snap.checkpoint }),
     ledgerCustomers(ctx.db, tenantId, tenant.timeZone, snap.checkpoint),
+    countedAfter(ctx.db, tenantId, snap.checkpoint),
   ]);
   const drift: Drift[] = [];
 
@@ -268,5 +321,5 @@ export async function verifyKpis(ctx: AppContext, tenantId: string): Promise<Ver
       if (l.orders !== t.orders) drift.push({ what: `customer ${id} ${currency} orders`, live: l.orders, ledger: t.orders });
     }
   }
-  return { redis: true, checkpoint: positionText(snap.checkpoint), checked: { days: days.length, customers: customersChecked }, drift };
+  return { redis: true, checkpoint: positionText(snap.checkpoint), checked: { days: days.length, customers: customersChecked }, unprojected, drift };
 }

@@ -62,7 +62,7 @@ function factsSql(filter: Filter): { sql: string; params: unknown[] } {
       CASE WHEN e.type = 'refund.succeeded' THEN coalesce(e.data->>'currency', o.currency) ELSE o.currency END AS currency,
       CASE e.type WHEN 'order.completed' THEN o.total
                   WHEN 'refund.succeeded' THEN coalesce((e.data->>'amount')::bigint, 0) ELSE 0 END AS amount,
-      o.customer_id AS "customerId"
+      o.customer_id AS "customerId", e.order_id AS "orderId"
     FROM order_events e
     JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id
     WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} ${where}
@@ -162,6 +162,114 @@ export async function ledgerLeaderboard(ex: Executor, tenantId: string, timeZone
     [tenantId, timeZone, ...params, limit, currency ?? null],
   );
   return rows;
+}
+
+/*
+ * The ledger against the rows it counts. Both sides are written in one transaction by every
+ * change (status + order.* event, refund row + refund.succeeded), so in one statement's snapshot
+ * they agree exactly; a counted event written twice (a duplicate webhook applied twice), lost or
+ * with a wrong amount shows up here, even without Redis, where the ledger is what reads answer.
+ *
+ * "Sold" is the rows' own record of a completion: completed, shipped or delivered, or cancelled
+ * after completion, which kept its committed stock (cancelling releases only active reservations;
+ * money captured after a cancellation never committed any).
+ */
+function perOrderSql(): string {
+  const { sql } = factsSql({ kind: 'all' });
+  return `
+    WITH f AS (${sql}),
+    l AS (
+      SELECT "orderId" AS order_id,
+        count(*) FILTER (WHERE kind = 'completed') AS orders_completed,
+        coalesce(sum(amount) FILTER (WHERE kind = 'completed'), 0) AS gross_revenue,
+        count(*) FILTER (WHERE kind = 'refund') AS refunds_count,
+        coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunds_amount,
+        count(*) FILTER (WHERE kind = 'failed') AS orders_failed,
+        count(*) FILTER (WHERE kind = 'cancelled') AS orders_cancelled
+      FROM f GROUP BY "orderId"
+    ),
+    r AS (
+      SELECT order_id, count(*) AS n, sum(amount) AS amount
+      FROM refunds WHERE tenant_id = $1 AND status = 'succeeded' GROUP BY order_id
+    ),
+    s AS (
+      SELECT o.id AS order_id, o.order_code, o.currency, coalesce(r.n, 0) AS refunds,
+        x.sold::int AS orders_completed,
+        CASE WHEN x.sold THEN o.total ELSE 0 END AS gross_revenue,
+        CASE WHEN x.sold THEN coalesce(r.n, 0) ELSE 0 END AS refunds_count,
+        CASE WHEN x.sold THEN coalesce(r.amount, 0) ELSE 0 END AS refunds_amount,
+        (o.status IN ('failed', 'payment_failed'))::int AS orders_failed,
+        (o.status = 'cancelled')::int AS orders_cancelled
+      FROM orders o
+      LEFT JOIN r ON r.order_id = o.id
+      CROSS JOIN LATERAL (
+        SELECT o.status IN ('completed', 'shipped', 'delivered') OR (o.status = 'cancelled' AND EXISTS (
+          SELECT 1 FROM stock_reservations sr WHERE sr.order_id = o.id AND sr.status = 'committed')) AS sold
+      ) x
+      WHERE o.tenant_id = $1
+    ),
+    per_order AS (
+      SELECT s.order_code, s.currency, s.refunds,
+        ${COUNTERS.map((c) => `coalesce(l.${c}, 0)::bigint AS "l_${c}", s.${c}::bigint AS "r_${c}"`).join(', ')},
+        (${COUNTERS.map((c) => `coalesce(l.${c}, 0) <> s.${c}`).join(' OR ')}) AS mismatch
+      FROM s LEFT JOIN l USING (order_id)
+    )`;
+}
+
+export interface LedgerRowsFigures {
+  ledger: Counters;
+  rows: Counters;
+}
+
+export interface LedgerAgainstRows {
+  orders: number;
+  refunds: number;
+  /** Per currency, every counter summed over all days, from the ledger and from the rows. */
+  totals: (LedgerRowsFigures & { currency: string })[];
+  /** Orders whose counted events disagree with their rows: how many, and the first `limit`. */
+  mismatched: number;
+  sample: (LedgerRowsFigures & { orderCode: string; currency: string })[];
+}
+
+const figuresOf = (r: Record<string, unknown>): LedgerRowsFigures => ({
+  ledger: Object.fromEntries(COUNTERS.map((c) => [c, Number(r[`l_${c}`])])) as Counters,
+  rows: Object.fromEntries(COUNTERS.map((c) => [c, Number(r[`r_${c}`])])) as Counters,
+});
+
+/** Compares every counted event of the tenant with the order and refund rows; read-only. */
+export async function ledgerAgainstRows(ex: Executor, tenantId: string, timeZone: string, limit: number): Promise<LedgerAgainstRows> {
+  const cte = perOrderSql();
+  const sums = COUNTERS.map((c) => `sum("l_${c}")::bigint AS "l_${c}", sum("r_${c}")::bigint AS "r_${c}"`).join(', ');
+  const [totals, sample] = await Promise.all([
+    ex.query<Record<string, unknown> & { currency: string; orders: number; refunds: number; mismatched: number }>(
+      `${cte} SELECT currency, count(*)::int AS orders, sum(refunds)::int AS refunds,
+         count(*) FILTER (WHERE mismatch)::int AS mismatched, ${sums}
+       FROM per_order GROUP BY currency ORDER BY currency`,
+      [tenantId, timeZone],
+    ),
+    ex.query<Record<string, unknown> & { orderCode: string; currency: string }>(
+      `${cte} SELECT order_code AS "orderCode", currency, ${COUNTERS.map((c) => `"l_${c}", "r_${c}"`).join(', ')}
+       FROM per_order WHERE mismatch ORDER BY order_code LIMIT $3`,
+      [tenantId, timeZone, limit],
+    ),
+  ]);
+  return {
+    orders: totals.rows.reduce((n, r) => n + r.orders, 0),
+    refunds: totals.rows.reduce((n, r) => n + r.refunds, 0),
+    totals: totals.rows.map((r) => ({ currency: r.currency, ...figuresOf(r) })),
+    mismatched: totals.rows.reduce((n, r) => n + r.mismatched, 0),
+    sample: sample.rows.map((r) => ({ orderCode: r.orderCode, currency: r.currency, ...figuresOf(r) })),
+  };
+}
+
+/** Counted events of the tenant after a position: what the projector has not applied yet. */
+export async function countedAfter(ex: Executor, tenantId: string, after: Position): Promise<number> {
+  const { rows } = await ex.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM order_events e
+     WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} AND (e.xid, e.id) > ($2::xid8, $3::bigint)`,
+    [tenantId, after.xid, after.id],
+  );
+  return rows[0]!.n;
 }
 
 /** Oldest transaction still running: every event with a smaller xid is committed or gone for good. */
