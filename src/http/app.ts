@@ -1,12 +1,11 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { modules } from '../modules/index.js';
 import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
+import { registerOpenapi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 
 /** Builds the HTTP API from the module plugins. Does not listen: callers (server, tests) decide. */
@@ -37,15 +36,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
 
   await registerRateLimit(app, ctx);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'ordersys API', version: '0.1.0', description: 'Order processing: intake, workflow, analytics.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenapi(app);
 
   for (const module of modules) {
     if (module.routes) await app.register(module.routes, { ctx });

@@ -33,6 +33,10 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' } });
   }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type = req.headers['content-type'] ?? '(none)';
+    return reply.code(415).send({ error: { code: 'INVALID_DATA', message: `Content-Type ${type} is not accepted here; send JSON (application/json), or text/csv to POST /imports.` } });
+  }
   if (err.statusCode === 429) {
     const body = err as unknown as { error?: { code: string; message: string } };
     return reply.code(429).send({ error: body.error ?? { code: 'RATE_LIMITED', message: 'Too many requests; see Retry-After.' } });

@@ -10,20 +10,62 @@ export const errorBody = z
   })
   .describe('The one error shape');
 
-const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: the message names the field or parameter',
-  401: 'Missing, unknown or revoked API key',
-  403: 'The key does not have the role this route needs',
-  404: 'Not found (or belongs to another tenant)',
-  409: 'Conflict: the current state does not allow this',
-  413: 'Body or upload too large',
-  422: 'Idempotency-Key reused with a different request',
-  429: 'Rate limited: see Retry-After',
+const ERRORS: Record<number, { description: string; example: { code: string; message: string; details?: unknown } }> = {
+  400: {
+    description: 'Invalid input: the message names the field or parameter',
+    example: {
+      code: 'INVALID_DATA',
+      message: 'body.items.0.quantity: Too small: expected number to be >0',
+      details: { issues: [{ field: 'body.items.0.quantity', message: 'Too small: expected number to be >0' }] },
+    },
+  },
+  401: {
+    description: 'Missing, unknown or revoked API key',
+    example: { code: 'UNAUTHORIZED', message: 'This API key is unknown or revoked.' },
+  },
+  403: {
+    description: 'The key does not have the role this route needs',
+    example: { code: 'FORBIDDEN', message: 'This route needs the operator role; the key has viewer.' },
+  },
+  404: {
+    description: 'Not found (or belongs to another tenant)',
+    example: { code: 'NOT_FOUND', message: 'Order 3b1f6c2e-8d4a-4f7b-9c2d-5e6a7b8c9d01 does not exist.', details: { id: '3b1f6c2e-8d4a-4f7b-9c2d-5e6a7b8c9d01' } },
+  },
+  409: {
+    description: 'Conflict: the current state does not allow this',
+    example: {
+      code: 'CONFLICT',
+      message: 'Cannot ship order SO-1042: order is pending; it can be shipped only while completed.',
+      details: { status: 'pending' },
+    },
+  },
+  413: {
+    description: 'Body or upload too large',
+    example: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' },
+  },
+  415: {
+    description: 'The Content-Type is not one this route reads',
+    example: { code: 'INVALID_DATA', message: 'Content-Type application/xml is not accepted here; send JSON (application/json), or text/csv to POST /imports.' },
+  },
+  422: {
+    description: 'Idempotency-Key reused with a different request',
+    example: { code: 'IDEMPOTENCY_MISMATCH', message: 'Idempotency-Key "order-SO-1042" was already used with a different request; use a new key.' },
+  },
+  429: {
+    description: 'Rate limited: see Retry-After',
+    example: { code: 'RATE_LIMITED', message: 'Rate limit of 600 requests per minute reached for this API key; retry after 12 s.' },
+  },
 };
+
+/** The error shape for one status, described and with an example, for a route's `response` map. */
+export function errorResponse(code: number): z.ZodType {
+  const known = ERRORS[code];
+  return errorBody.meta({ description: known?.description ?? 'Error', ...(known && { examples: [{ error: known.example }] }) });
+}
 
 /** Response schemas for the listed error statuses, for a route's `response` map. */
 export function errorResponses(...codes: number[]): Record<number, z.ZodType> {
-  return Object.fromEntries(codes.map((c) => [c, errorBody.describe(DESCRIPTIONS[c] ?? 'Error')]));
+  return Object.fromEntries(codes.map((c) => [c, errorResponse(c)]));
 }
 
 export const idParams = z.object({ id: z.uuid({ error: 'id must be a UUID' }) });

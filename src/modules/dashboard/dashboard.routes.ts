@@ -12,6 +12,7 @@ import { LiveHub } from './live-hub.js';
 import { mintStreamToken, verifyStreamToken } from './stream-token.js';
 
 const HEARTBEAT_MS = 15_000;
+const EVENTS_EXAMPLE = 'retry: 3000\n\nevent: hello\ndata: {"sources":["poll"]}\n\nevent: changed\ndata: {"lastEventId":9876}\n\n';
 
 export interface DashboardRouteOptions {
   /** How often the live feed looks for new order events (tests shorten it). */
@@ -89,8 +90,13 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
         tags: ['dashboard'],
         summary: 'Server-sent events: `changed` when the tenant has new order events, `kpi` when live KPIs were updated (Redis)',
         querystring: z.object({ token: z.string().min(1).max(2000).describe('from POST /dashboard/stream-token') }),
-        produces: ['text/event-stream'],
-        response: errorResponses(400, 401),
+        response: {
+          200: {
+            description: 'An endless event stream; a heartbeat comment every 15 s',
+            content: { 'text/event-stream': { schema: z.string().meta({ examples: [EVENTS_EXAMPLE] }) } },
+          },
+          ...errorResponses(400, 401),
+        },
       },
     },
     async (req, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { errorBody } from '../../http/schemas.js';
 import { pingRedis } from '../../platform/redis.js';
 import type { AppModule } from '../module.js';
 
@@ -9,6 +10,12 @@ const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),
   checks: z.object({ database: check, queue: check, redis: check.optional() }),
 });
+const ready = readiness.meta({ description: 'Every dependency answers', examples: [{ status: 'ready', checks: { database: { ok: true, latencyMs: 1 }, queue: { ok: true, latencyMs: 2 } } }] });
+const unavailable = readiness.meta({
+  description: 'A dependency does not answer: the checks say which, and why',
+  examples: [{ status: 'unavailable', checks: { database: { ok: false, latencyMs: 5003, error: 'connection refused' }, queue: { ok: false, latencyMs: 5001, error: 'connection refused' } } }],
+});
+const METRICS_EXAMPLE = '# HELP http_request_duration_seconds HTTP request duration\n# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_count{method="GET",route="/orders",status="200"} 42\n';
 
 async function timed(fn: () => Promise<boolean>): Promise<z.infer<typeof check>> {
   const start = performance.now();
@@ -27,7 +34,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
 
   app.get(
     '/health/ready',
-    { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: readiness, 503: readiness } } },
+    { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: ready, 503: unavailable } } },
     async (_req, reply) => {
       const [database, queue, redis] = await Promise.all([
         timed(async () => (await ctx.db.query('SELECT 1 AS ok')).rows.length === 1),
@@ -41,13 +48,31 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
     },
   );
 
-  app.get('/metrics', { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (req, reply) => {
-    const token = ctx.config.metricsToken;
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
-      return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } });
-    }
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { role: false, rateLimit: false },
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics, in the text exposition format',
+        security: [{}, { metricsToken: [] }],
+        response: {
+          200: { description: 'Every metric of this process', content: { 'text/plain': { schema: z.string().meta({ examples: [METRICS_EXAMPLE] }) } } },
+          401: errorBody.meta({
+            description: 'METRICS_TOKEN is set and was not sent',
+            examples: [{ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } }],
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const token = ctx.config.metricsToken;
+      if (token && req.headers.authorization !== `Bearer ${token}`) {
+        return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } });
+      }
+      return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    },
+  );
 };
 
 export const healthModule: AppModule = { name: 'health', routes };
