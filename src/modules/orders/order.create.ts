@@ -1,8 +1,9 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
-import { upsertCustomers } from '../customers/customer.repository.js';
-import { appendEvents } from './order.events.js';
-import type { NewOrder } from './order.types.js';
+import { upsertCustomers, type UpsertedCustomer } from '../customers/customer.repository.js';
+import type { OrderWithCustomer } from './order.queries.js';
+import type { OrderEventRow } from './order.repository.js';
+import { ORDER_COLUMNS, type NewOrder, type OrderItem } from './order.types.js';
 
 export interface CreateOrdersOptions {
   source: 'api' | 'import';
@@ -11,11 +12,33 @@ export interface CreateOrdersOptions {
   priceFromCatalog?: boolean;
 }
 
+/** An order to create; without a currency it takes its products' one currency (the API). */
+export type OrderInput = Omit<NewOrder, 'currency'> & { currency?: string };
+
+/** A created order as written: enough to answer 201 without reading it back. */
+export interface CreatedOrder {
+  id: string;
+  orderCode: string;
+  order: OrderWithCustomer;
+  items: OrderItem[];
+  /** its `order.created` event */
+  event: OrderEventRow;
+}
+
+export interface Rejection {
+  orderCode: string;
+  /** the request field at fault: `${field}: ${reason}.` is the message a user reads */
+  field: string;
+  reason: string;
+  /** the unknown SKUs, when those were the reason */
+  skus?: string[];
+}
+
 export interface CreateOrdersResult {
-  created: { id: string; orderCode: string }[];
+  created: CreatedOrder[];
   /** order codes that already existed in this tenant: a re-import or an overlapping file */
   existing: string[];
-  rejected: { orderCode: string; reason: string; field: string }[];
+  rejected: Rejection[];
 }
 
 interface CatalogRow {
@@ -26,15 +49,78 @@ interface CatalogRow {
   currency: string;
 }
 
+interface Line {
+  product: CatalogRow;
+  quantity: number;
+  unitPrice: number;
+}
+
+/** Checks orders against the catalog: the lines to write, or why an order is refused. */
+function checkOrders(orders: readonly OrderInput[], bySku: Map<string, CatalogRow>, opts: CreateOrdersOptions) {
+  const accepted: { order: OrderInput; currency: string; lines: Line[] }[] = [];
+  const rejected: Rejection[] = [];
+  const seen = new Set<string>();
+  for (const order of orders) {
+    const refuse = (field: string, reason: string, skus?: string[]) => rejected.push({ orderCode: order.orderCode, field, reason, ...(skus && { skus }) });
+    if (seen.has(order.orderCode)) {
+      refuse('orderCode', `order code ${order.orderCode} appears twice in one request`);
+      continue;
+    }
+    seen.add(order.orderCode);
+    const unknown = order.items.filter((i) => !bySku.has(i.sku)).map((i) => i.sku);
+    if (unknown.length) {
+      refuse('items', `unknown SKU ${unknown.join(', ')}; no such product in the catalog`, unknown);
+      continue;
+    }
+    const lines: Line[] = [];
+    for (const item of order.items) {
+      const product = bySku.get(item.sku)!;
+      const unitPrice = item.unitPrice ?? (opts.priceFromCatalog ? product.price : undefined);
+      if (unitPrice === undefined) break;
+      lines.push({ product, quantity: item.quantity, unitPrice });
+    }
+    if (lines.length < order.items.length) {
+      refuse('unit_price', `no unit price for SKU ${order.items[lines.length]!.sku}`);
+      continue;
+    }
+    if (!Number.isSafeInteger(lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0))) {
+      refuse('items', 'the order total is too large to be counted exactly; split the order');
+      continue;
+    }
+    const currencies = [...new Set(lines.map((l) => l.product.currency))];
+    if (!order.currency && currencies.length > 1) {
+      refuse('items', `products are priced in ${currencies.join(' and ')}; one order takes one currency`);
+      continue;
+    }
+    accepted.push({ order, currency: order.currency ?? currencies[0]!, lines });
+  }
+  return { accepted, rejected };
+}
+
+/** Customers by email, new or existing. */
+async function customersOf(tx: Executor, tenantId: string, orders: readonly OrderInput[]): Promise<Map<string, UpsertedCustomer>> {
+  const wanted = orders.map((o) => ({ email: o.customerEmail, name: o.customerName }));
+  const byEmail = new Map((await upsertCustomers(tx, tenantId, wanted)).map((c) => [c.email, c]));
+  // A customer inserted by a concurrent transaction that committed while our upsert waited on it
+  // is skipped by ON CONFLICT yet invisible to that statement's snapshot; a new statement sees it.
+  const missed = wanted.filter((c) => !byEmail.has(c.email.toLowerCase()));
+  if (missed.length) for (const c of await upsertCustomers(tx, tenantId, missed)) byEmail.set(c.email, c);
+  return byEmail;
+}
+
 /**
  * Creates many orders in a handful of statements and enqueues their reservation in the same
- * transaction. Safe to repeat: an order code that exists is reported as existing, not duplicated.
+ * transaction: the catalog read, the customer upsert, ONE statement writing orders, items and
+ * their `order.created` events (the items and events join the orders that statement inserted),
+ * and one job insert. Safe to repeat: an order code that exists is reported as existing, not
+ * duplicated. Orders are inserted in order-code order, so two transactions creating overlapping
+ * codes wait on each other in one order and cannot deadlock (customers: upsertCustomers sorts).
  */
 export async function createOrders(
   ctx: Pick<AppContext, 'queue'>,
   tx: Executor,
   tenantId: string,
-  orders: readonly NewOrder[],
+  orders: readonly OrderInput[],
   opts: CreateOrdersOptions,
 ): Promise<CreateOrdersResult> {
   const result: CreateOrdersResult = { created: [], existing: [], rejected: [] };
@@ -45,92 +131,84 @@ export async function createOrders(
     `SELECT id, sku, name, price, currency FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[])`,
     [tenantId, skus],
   );
-  const bySku = new Map(catalog.map((p) => [p.sku, p]));
-
-  const accepted: { order: NewOrder; lines: { product: CatalogRow; quantity: number; unitPrice: number }[] }[] = [];
-  const seen = new Set<string>();
-  for (const order of orders) {
-    const lines = [];
-    let reason: { field: string; reason: string } | undefined;
-    if (seen.has(order.orderCode)) reason = { field: 'order_code', reason: `order code ${order.orderCode} appears twice in one request` };
-    seen.add(order.orderCode);
-    for (const item of reason ? [] : order.items) {
-      const product = bySku.get(item.sku);
-      if (!product) {
-        reason = { field: 'sku', reason: `unknown SKU ${item.sku}: no such product in this tenant's catalog` };
-        break;
-      }
-      const unitPrice = item.unitPrice ?? (opts.priceFromCatalog ? product.price : undefined);
-      if (unitPrice === undefined) {
-        reason = { field: 'unit_price', reason: `no unit price for SKU ${item.sku}` };
-        break;
-      }
-      lines.push({ product, quantity: item.quantity, unitPrice });
-    }
-    if (reason) result.rejected.push({ orderCode: order.orderCode, ...reason });
-    else accepted.push({ order, lines });
-  }
+  const { accepted, rejected } = checkOrders(orders, new Map(catalog.map((p) => [p.sku, p])), opts);
+  result.rejected = rejected;
   if (accepted.length === 0) return result;
 
-  const customers = await upsertCustomers(
-    tx,
-    tenantId,
-    accepted.map(({ order }) => ({ email: order.customerEmail, name: order.customerName })),
-  );
-  const customerId = new Map(customers.map((c) => [c.email, c.id]));
+  const customers = await customersOf(tx, tenantId, accepted.map((a) => a.order));
+  const customerOf = (o: OrderInput) => customers.get(o.customerEmail.toLowerCase())!;
+  const lines = accepted.flatMap(({ order, lines }) => lines.map((l) => ({ code: order.orderCode, ...l })));
+  const eventData = { source: opts.source, ...(opts.importId && { importId: opts.importId }) };
 
-  const { rows: created } = await tx.query<{ id: string; orderCode: string }>(
-    `INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source, import_id)
-     SELECT $1, code, customer, currency, total, n, placed, $7, $8
-     FROM unnest($2::text[], $3::uuid[], $4::text[], $5::bigint[], $6::int[], $9::timestamptz[])
-       AS t(code, customer, currency, total, n, placed)
-     ON CONFLICT (tenant_id, order_code) DO NOTHING
-     RETURNING id, order_code AS "orderCode"`,
+  const { rows } = await tx.query<OrderWithCustomer & { eventId: number; eventCreatedAt: Date }>(
+    `WITH o AS (
+       INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source, import_id)
+       SELECT $1, code, customer, currency, total, n, placed, $8, $9
+       FROM unnest($2::text[], $3::uuid[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[]) AS t(code, customer, currency, total, n, placed)
+       ORDER BY code
+       ON CONFLICT (tenant_id, order_code) DO NOTHING
+       RETURNING *
+     ), items AS (
+       INSERT INTO order_items (tenant_id, order_id, product_id, sku, name, quantity, unit_price, line_total)
+       SELECT $1, o.id, l.p, l.s, l.n, l.q, l.u, l.q * l.u
+       FROM unnest($10::text[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::bigint[]) WITH ORDINALITY AS l(code, p, s, n, q, u, ord)
+       JOIN o ON o.order_code = l.code
+       ORDER BY l.ord
+     ), e AS (
+       INSERT INTO order_events (tenant_id, order_id, type, to_status, data)
+       SELECT $1, o.id, 'order.created', 'pending', $16::jsonb FROM o
+       RETURNING order_id, id, created_at
+     )
+     SELECT ${ORDER_COLUMNS}, e.id AS "eventId", e.created_at AS "eventCreatedAt"
+     FROM o JOIN e ON e.order_id = o.id`,
     [
       tenantId,
       accepted.map(({ order }) => order.orderCode),
-      accepted.map(({ order }) => customerId.get(order.customerEmail.toLowerCase())),
-      accepted.map(({ order }) => order.currency),
+      accepted.map(({ order }) => customerOf(order).id),
+      accepted.map(({ currency }) => currency),
       accepted.map(({ lines }) => lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0)),
       accepted.map(({ lines }) => lines.length),
+      accepted.map(({ order }) => order.placedAt.toISOString()),
       opts.source,
       opts.importId ?? null,
-      accepted.map(({ order }) => order.placedAt.toISOString()),
+      lines.map((l) => l.code),
+      lines.map((l) => l.product.id),
+      lines.map((l) => l.product.sku),
+      lines.map((l) => l.product.name),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.unitPrice),
+      JSON.stringify(eventData),
     ],
   );
-  const createdCodes = new Set(created.map((c) => c.orderCode));
-  const idByCode = new Map(created.map((c) => [c.orderCode, c.id]));
-  result.created = created;
-  result.existing = accepted.map(({ order }) => order.orderCode).filter((code) => !createdCodes.has(code));
 
-  const items = accepted.filter(({ order }) => createdCodes.has(order.orderCode)).flatMap(({ order, lines }) =>
-    lines.map((l) => ({ orderId: idByCode.get(order.orderCode)!, ...l })),
-  );
-  await tx.query(
-    `INSERT INTO order_items (tenant_id, order_id, product_id, sku, name, quantity, unit_price, line_total)
-     SELECT $1, o, p, s, n, q, u, q * u FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::bigint[]) AS t(o, p, s, n, q, u)`,
-    [
-      tenantId,
-      items.map((i) => i.orderId),
-      items.map((i) => i.product.id),
-      items.map((i) => i.product.sku),
-      items.map((i) => i.product.name),
-      items.map((i) => i.quantity),
-      items.map((i) => i.unitPrice),
-    ],
-  );
-  await appendEvents(
-    tx,
-    tenantId,
-    created.map((c) => ({ orderId: c.id, type: 'order.created', to: 'pending', data: { source: opts.source, ...(opts.importId && { importId: opts.importId }) } })),
-  );
-  await enqueueReservation(ctx, tx, tenantId, created.map((c) => c.id));
+  const written = new Map(rows.map((r) => [r.orderCode, r]));
+  for (const { order, lines } of accepted) {
+    const row = written.get(order.orderCode);
+    if (!row) {
+      result.existing.push(order.orderCode);
+      continue;
+    }
+    const { eventId, eventCreatedAt, ...rest } = row;
+    const customer = customerOf(order);
+    result.created.push({
+      id: row.id,
+      orderCode: row.orderCode,
+      order: { ...rest, customerEmail: customer.email, customerName: customer.name },
+      items: lines.map((l) => ({ sku: l.product.sku, name: l.product.name, quantity: l.quantity, unitPrice: l.unitPrice, lineTotal: l.quantity * l.unitPrice })),
+      event: { id: eventId, type: 'order.created', fromStatus: null, toStatus: 'pending', data: eventData, createdAt: eventCreatedAt },
+    });
+  }
+  await enqueueReservation(ctx, tx, tenantId, result.created.map((c) => c.id));
   return result;
 }
 
 export const RESERVE_BATCH = 500;
 
-/** Reservation is enqueued in batches of orders, in the caller's transaction. */
+/**
+ * Reservation is enqueued in batches of orders, in the caller's transaction: a job exists if and
+ * only if its orders were committed (no lost and no phantom jobs), and a burst of API orders
+ * placed together (see order.placement.ts) shares one job instead of one job per order.
+ */
 export async function enqueueReservation(ctx: Pick<AppContext, 'queue'>, tx: Executor, tenantId: string, orderIds: readonly string[]) {
   const batches = [];
   for (let i = 0; i < orderIds.length; i += RESERVE_BATCH) batches.push({ tenantId, orderIds: orderIds.slice(i, i + RESERVE_BATCH) });

@@ -2,14 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
-import { idempotent } from '../../http/idempotency.js';
+import { keyClaimOf, sendStored } from '../../http/idempotency.js';
 import { errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
-import { findPaymentsOfOrder } from '../payments/payment.repository.js';
 import { jsonDates, orderDetailDto, orderDto, toOrderDto } from './order.dto.js';
-import { findOrderEvents, findOrderItems } from './order.repository.js';
-import { findOrderWithCustomer, findReservations, listOrders } from './order.queries.js';
-import { advanceOrder, cancelOrder, placeOrder } from './order.service.js';
+import { findOrderDetail, listOrders } from './order.queries.js';
+import { placementBatcher } from './order.placement.js';
+import { advanceOrder, cancelOrder } from './order.service.js';
 import { ORDER_STATUSES } from './order.state.js';
 import type { Executor } from '../../platform/db/types.js';
 import type { Order } from './order.types.js';
@@ -42,23 +41,11 @@ export const orderRouteHooks: OrderRouteHooks = {};
 
 export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const loadDetail = async (ex: Executor, tenantId: string, id: string) => {
-    const order = await findOrderWithCustomer(ex, tenantId, id);
-    if (!order) throw notFound('Order', id);
-    const [items, reservations, payments, events, refunds] = await Promise.all([
-      findOrderItems(ex, id),
-      findReservations(ex, id),
-      findPaymentsOfOrder(ex, id),
-      findOrderEvents(ex, id),
-      orderRouteHooks.refundsOf?.(ex, id) ?? Promise.resolve([]),
-    ]);
-    return {
-      ...toOrderDto(order),
-      items,
-      reservations: jsonDates(reservations),
-      payments: jsonDates(payments),
-      refunds: jsonDates(refunds),
-      events: jsonDates(events),
-    };
+    const detail = await findOrderDetail(ex, tenantId, id);
+    if (!detail) throw notFound('Order', id);
+    const { items, reservations, payments, events, hasRefunds, ...order } = detail;
+    const refunds = hasRefunds && orderRouteHooks.refundsOf ? await orderRouteHooks.refundsOf(ex, id) : [];
+    return { ...toOrderDto(order), items, reservations, payments, refunds: jsonDates(refunds), events };
   };
 
   app.post(
@@ -73,12 +60,11 @@ export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         response: { 201: orderDetailDto, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },
-    async (req, reply) =>
-      idempotent(ctx, req, reply, { required: false, scope: 'POST /orders' }, async (tx) => {
-        const tenantId = tenantOf(req);
-        const id = await placeOrder(ctx, tx, tenantId, { ...req.body, placedAt: req.body.placedAt ? new Date(req.body.placedAt) : undefined });
-        return { status: 201, body: await loadDetail(tx, tenantId, id) };
-      }),
+    async (req, reply) => {
+      const claim = keyClaimOf(req, { required: false, scope: 'POST /orders' });
+      const input = { ...req.body, placedAt: req.body.placedAt ? new Date(req.body.placedAt) : undefined };
+      return sendStored(reply, await placementBatcher(ctx).place({ tenantId: tenantOf(req), input, claim }));
+    },
   );
 
   app.get(

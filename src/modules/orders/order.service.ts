@@ -2,11 +2,11 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError, notFound } from '../../platform/errors.js';
 import { lockOrders } from './order.repository.js';
-import { createOrders } from './order.create.js';
+import { createOrders, type CreatedOrder } from './order.create.js';
 import { transitionGuard, type TransitionName } from './order.state.js';
 import { applyTransition } from './order.transitions.js';
 import { settleReservations } from './reservation.js';
-import type { NewOrder, Order } from './order.types.js';
+import type { Order } from './order.types.js';
 
 export interface PlaceOrderInput {
   orderCode: string;
@@ -15,31 +15,37 @@ export interface PlaceOrderInput {
   items: { sku: string; quantity: number }[];
 }
 
-/** One order from the API: catalog prices, one currency, lines of one SKU merged. */
-export async function placeOrder(ctx: AppContext, tx: Executor, tenantId: string, input: PlaceOrderInput): Promise<string> {
-  const merged = new Map<string, number>();
-  for (const item of input.items) merged.set(item.sku, (merged.get(item.sku) ?? 0) + item.quantity);
-  const { rows } = await tx.query<{ sku: string; currency: string }>(
-    `SELECT sku, currency FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[])`,
-    [tenantId, [...merged.keys()]],
-  );
-  const unknown = [...merged.keys()].filter((sku) => !rows.some((r) => r.sku === sku));
-  if (unknown.length) throw new DomainError('INVALID_DATA', `items: unknown SKU ${unknown.join(', ')}; no such product in the catalog.`, { skus: unknown });
-  const currencies = [...new Set(rows.map((r) => r.currency))];
-  if (currencies.length > 1) throw new DomainError('INVALID_DATA', `items: products are priced in ${currencies.join(' and ')}; one order takes one currency.`);
-  const order: NewOrder = {
-    orderCode: input.orderCode,
-    customerEmail: input.customer.email,
-    customerName: input.customer.name,
-    currency: currencies[0]!,
-    placedAt: input.placedAt ?? new Date(),
-    items: [...merged].map(([sku, quantity]) => ({ sku, quantity })),
-  };
-  const result = await createOrders(ctx, tx, tenantId, [order], { source: 'api', priceFromCatalog: true });
-  if (result.existing.length) throw new DomainError('CONFLICT', `orderCode: order ${input.orderCode} already exists.`, { orderCode: input.orderCode });
-  const rejected = result.rejected[0];
-  if (rejected) throw new DomainError('INVALID_DATA', `${rejected.field}: ${rejected.reason}`);
-  return result.created[0]!.id;
+/**
+ * Orders from the API, of one tenant: catalog prices, one currency, lines of one SKU merged.
+ * Each input comes back, by position, as the order created or the refusal a user reads (unknown
+ * SKU, mixed currencies, an order code that exists or appears twice).
+ */
+export async function placeOrders(ctx: AppContext, tx: Executor, tenantId: string, inputs: readonly PlaceOrderInput[]): Promise<(CreatedOrder | DomainError)[]> {
+  const orders = inputs.map((input) => {
+    const merged = new Map<string, number>();
+    for (const item of input.items) merged.set(item.sku, (merged.get(item.sku) ?? 0) + item.quantity);
+    return {
+      orderCode: input.orderCode,
+      customerEmail: input.customer.email,
+      customerName: input.customer.name,
+      placedAt: input.placedAt ?? new Date(),
+      items: [...merged].map(([sku, quantity]) => ({ sku, quantity })),
+    };
+  });
+  const result = await createOrders(ctx, tx, tenantId, orders, { source: 'api', priceFromCatalog: true });
+  const created = new Map(result.created.map((c) => [c.orderCode, c]));
+  const existing = new Set(result.existing);
+  const rejected = new Map(result.rejected.map((r) => [r.orderCode, r]));
+  const seen = new Set<string>();
+  return inputs.map(({ orderCode }) => {
+    const first = !seen.has(orderCode);
+    seen.add(orderCode);
+    const order = created.get(orderCode);
+    if (first && order) return order;
+    if (!first || existing.has(orderCode)) return new DomainError('CONFLICT', `orderCode: order ${orderCode} already exists.`, { orderCode });
+    const r = rejected.get(orderCode)!;
+    return new DomainError('INVALID_DATA', `${r.field}: ${r.reason}.`, r.skus && { skus: r.skus });
+  });
 }
 
 /** Loads and locks one order, or answers 404 (also for another tenant's order). */

@@ -1,0 +1,164 @@
+import type { AppContext } from '../../context.js';
+import { claimKeys, headerMismatch, settleKeys, type KeyClaim, type StoredResponse } from '../../http/idempotency.js';
+import { DomainError } from '../../platform/errors.js';
+import type { CreatedOrder } from './order.create.js';
+import { jsonDates, toOrderDto } from './order.dto.js';
+import { placeOrders, type PlaceOrderInput } from './order.service.js';
+
+/*
+ * POST /orders, group-committed. Placements that arrive while earlier ones are being written wait
+ * and are then written together: one transaction of a few set-based statements (keys, catalog,
+ * customers, orders + items + events, one reservation job) for the whole group, instead of a
+ * transaction of a dozen round trips per order. An idle server writes a placement at once (the
+ * next event-loop turn); under load groups grow by themselves, up to MAX_BATCH.
+ *
+ * What each request still gets is what it would get alone: its order and event committed with
+ * the job that reserves it, or nothing; its own answer (201, 400, 409, 422, or a replay); its
+ * Idempotency-Key stored with its response in the transaction that created the order, released
+ * when it was refused. A group never holds one order code or one key twice (the later request
+ * waits for the next group, then finds the order or the stored response, as it would have).
+ * A group whose transaction fails (not a refusal: an infrastructure error, a deadlock) is
+ * written again one placement at a time, so one request cannot fail the others.
+ */
+
+export interface Placement {
+  tenantId: string;
+  input: PlaceOrderInput;
+  claim?: KeyClaim;
+}
+
+export interface Placed extends StoredResponse {
+  replayed: boolean;
+}
+
+interface Waiting extends Placement {
+  resolve(placed: Placed): void;
+  reject(err: unknown): void;
+}
+
+const MAX_BATCH = 250;
+
+/** The 201 body: the order as written, so it is answered without reading six tables back. */
+export function createdDetail(c: CreatedOrder) {
+  return { ...toOrderDto(c.order), items: c.items, reservations: [], payments: [], refunds: [], events: jsonDates([c.event]) };
+}
+
+async function writeGroup(ctx: AppContext, group: readonly Waiting[]): Promise<Map<Waiting, Placed | DomainError>> {
+  return ctx.db.transaction(async (tx) => {
+    const out = new Map<Waiting, Placed | DomainError>();
+    const prior = await claimKeys(tx, group.flatMap((w) => (w.claim ? [w.claim] : [])));
+    const byTenant = new Map<string, Waiting[]>();
+    for (const w of group) {
+      const used = w.claim && prior.get(w.claim);
+      if (used === 'mismatch') out.set(w, new DomainError('IDEMPOTENCY_MISMATCH', headerMismatch(w.claim!.key)));
+      else if (used) out.set(w, { ...used, replayed: true });
+      else byTenant.set(w.tenantId, [...(byTenant.get(w.tenantId) ?? []), w]);
+    }
+    const stored: { claim: KeyClaim; response: StoredResponse }[] = [];
+    const released: KeyClaim[] = [];
+    for (const [tenantId, waiting] of byTenant) {
+      const results = await placeOrders(ctx, tx, tenantId, waiting.map((w) => w.input));
+      waiting.forEach((w, i) => {
+        const r = results[i]!;
+        if (r instanceof DomainError) {
+          out.set(w, r);
+          if (w.claim) released.push(w.claim);
+          return;
+        }
+        const placed = { status: 201, body: createdDetail(r), replayed: false };
+        out.set(w, placed);
+        if (w.claim) stored.push({ claim: w.claim, response: placed });
+      });
+    }
+    await settleKeys(tx, stored, released);
+    return out;
+  });
+}
+
+export class PlacementBatcher {
+  private waiting: Waiting[] = [];
+  private running = 0;
+  private scheduled = false;
+
+  /** `concurrency`: groups written at once, each on its own connection. */
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly concurrency: number,
+  ) {}
+
+  place(p: Placement): Promise<Placed> {
+    return new Promise<Placed>((resolve, reject) => {
+      this.waiting.push({ ...p, resolve, reject });
+      if (this.scheduled) return;
+      // Requests parsed in the same turn (one socket read) join one group.
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.waiting.length > 0) {
+      const group = this.take();
+      this.running += 1;
+      void this.write(group).finally(() => {
+        this.running -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  /** Up to MAX_BATCH placements, none repeating an order code or a key of another; the rest wait. */
+  private take(): Waiting[] {
+    const group: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const taken = new Set<string>();
+    for (const w of this.waiting) {
+      const ids = [`${w.tenantId}\u0000order\u0000${w.input.orderCode}`];
+      if (w.claim) ids.push(`${w.claim.tenantId}\u0000${w.claim.scope}\u0000${w.claim.key}`);
+      if (group.length >= MAX_BATCH || ids.some((id) => taken.has(id))) {
+        rest.push(w);
+        continue;
+      }
+      for (const id of ids) taken.add(id);
+      group.push(w);
+    }
+    this.waiting = rest;
+    return group;
+  }
+
+  private async write(group: Waiting[]): Promise<void> {
+    let results: Map<Waiting, Placed | DomainError>;
+    try {
+      results = await writeGroup(this.ctx, group);
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      this.ctx.logger.warn({ err, placements: group.length }, 'a group of order placements failed; writing them one by one');
+      for (const w of group) await this.write([w]);
+      return;
+    }
+    for (const w of group) {
+      const r = results.get(w)!;
+      if (r instanceof DomainError) w.reject(r);
+      else w.resolve(r);
+    }
+  }
+}
+
+const batchers = new WeakMap<AppContext, PlacementBatcher>();
+
+/**
+ * This process's batcher. PGlite has one connection, so one group at a time; on PostgreSQL a few
+ * groups at once, leaving most of the pool to reads and workers.
+ */
+export function placementBatcher(ctx: AppContext): PlacementBatcher {
+  let batcher = batchers.get(ctx);
+  if (!batcher) {
+    const db = ctx.config.database;
+    batcher = new PlacementBatcher(ctx, db.kind === 'postgres' ? Math.max(1, Math.floor(db.poolMax / 3)) : 1);
+    batchers.set(ctx, batcher);
+  }
+  return batcher;
+}
