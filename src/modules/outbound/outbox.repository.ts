@@ -125,6 +125,15 @@ export async function loadEventsById(ex: Executor, ids: readonly number[]): Prom
   return rows;
 }
 
+/** The last position strictly below the horizon, if any. */
+export async function latestPositionBelow(ex: Executor, horizon: string): Promise<Position | undefined> {
+  const { rows } = await ex.query<Position>(
+    `SELECT xid::text AS xid, id FROM order_events WHERE xid < $1::xid8 ORDER BY xid DESC, id DESC LIMIT 1`,
+    [horizon],
+  );
+  return rows[0];
+}
+
 /** The latest position below the horizon: where a tail that starts "now" begins. */
 export async function latestPosition(ex: Executor): Promise<Position> {
   const { rows } = await ex.query<Position>(
