@@ -19,9 +19,9 @@ interface ItemRow {
  * Reserves stock for a batch of pending orders, all or nothing per order.
  *
  * Lock order: the orders (by id, skipping those another worker holds), then every product they
- * need (by id). Products are locked FOR NO KEY UPDATE (stock is not a key): it does not conflict
- * with the FOR KEY SHARE that foreign-key checks take when items are inserted in any order, so
- * imports and API orders never deadlock against reservation batches. Every path that touches stock locks in this order, so batches never deadlock.
+ * need (by id). Products are locked FOR NO KEY UPDATE (stock is not a key), the weakest lock that
+ * serializes stock changes. Every path that touches stock locks in this order, so batches never
+ * deadlock; references to products are checked per statement (0008), without row locks.
  * Allocation runs over the locked rows in placement order; an order that does not fit entirely
  * takes nothing and fails with the SKU, the quantity wanted and what was available.
  * Undo: releaseReservations(). Repeating it is harmless: only orders still pending move.

@@ -1,7 +1,11 @@
 import type { Executor } from '../../platform/db/types.js';
 import type { EventRow } from './envelope.js';
 
-/** A position in the (xid, id) order of order_events; { xid: '0', id: 0 } is before everything. */
+/**
+ * A position in the (xid, id) order of order_events; { xid: '0', id: 0 } is before everything.
+ * Queries select `e.xid::text AS xid` and must ORDER BY the qualified `e.xid`: an unqualified
+ * `xid` names the text output column, and text order puts xid 10000000 before 9999999.
+ */
 export interface Position {
   xid: string;
   id: number;
@@ -45,9 +49,9 @@ export async function safeHorizon(ex: Executor): Promise<string> {
 /** Positions after `after`, strictly below the horizon, in (xid, id) order. */
 export async function positionsAfter(ex: Executor, after: Position, horizon: string, limit: number): Promise<Position[]> {
   const { rows } = await ex.query<Position>(
-    `SELECT xid::text AS xid, id FROM order_events
-     WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8
-     ORDER BY xid, id LIMIT $4`,
+    `SELECT e.xid::text AS xid, e.id FROM order_events e
+     WHERE (e.xid, e.id) > ($1::xid8, $2::bigint) AND e.xid < $3::xid8
+     ORDER BY e.xid, e.id LIMIT $4`,
     [after.xid, after.id, horizon, limit],
   );
   return rows;
@@ -56,9 +60,9 @@ export async function positionsAfter(ex: Executor, after: Position, horizon: str
 /** Positions in (after, upTo], in (xid, id) order. */
 export async function positionsBetween(ex: Executor, after: Position, upTo: Position): Promise<Position[]> {
   const { rows } = await ex.query<Position>(
-    `SELECT xid::text AS xid, id FROM order_events
-     WHERE (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $4::bigint)
-     ORDER BY xid, id`,
+    `SELECT e.xid::text AS xid, e.id FROM order_events e
+     WHERE (e.xid, e.id) > ($1::xid8, $2::bigint) AND (e.xid, e.id) <= ($3::xid8, $4::bigint)
+     ORDER BY e.xid, e.id`,
     [after.xid, after.id, upTo.xid, upTo.id],
   );
   return rows;
@@ -125,10 +129,20 @@ export async function loadEventsById(ex: Executor, ids: readonly number[]): Prom
   return rows;
 }
 
+/** The last position strictly below the horizon, if any. */
+export async function latestPositionBelow(ex: Executor, horizon: string): Promise<Position | undefined> {
+  const { rows } = await ex.query<Position>(
+    `SELECT e.xid::text AS xid, e.id FROM order_events e WHERE e.xid < $1::xid8 ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
+    [horizon],
+  );
+  return rows[0];
+}
+
 /** The latest position below the horizon: where a tail that starts "now" begins. */
 export async function latestPosition(ex: Executor): Promise<Position> {
   const { rows } = await ex.query<Position>(
-    `SELECT xid::text AS xid, id FROM order_events WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid DESC, id DESC LIMIT 1`,
+    `SELECT e.xid::text AS xid, e.id FROM order_events e
+     WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
   );
   return rows[0] ?? { xid: '0', id: 0 };
 }

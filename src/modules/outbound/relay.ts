@@ -1,6 +1,6 @@
 import type { Database, Executor } from '../../platform/db/types.js';
 import type { EventRow } from './envelope.js';
-import { advanceCheckpoint, findBlockers, loadEvents, lockCheckpoint, positionsAfter, positionsBetween, readCheckpoint, safeHorizon, type Position } from './outbox.repository.js';
+import { advanceCheckpoint, findBlockers, latestPositionBelow, loadEvents, lockCheckpoint, positionsAfter, positionsBetween, readCheckpoint, safeHorizon, type Position } from './outbox.repository.js';
 
 /** Where a relay publishes: inside the batch transaction (webhook rows) or over the network (NATS). */
 export interface Sink {
@@ -8,6 +8,12 @@ export interface Sink {
   readonly name: string;
   /** Publishes in the given (id) order; throws to leave the checkpoint where it was. */
   publish(tx: Executor, events: readonly EventRow[]): Promise<void>;
+  /**
+   * False when nobody could receive anything now (no webhook subscription at all): the relay then
+   * moves the checkpoint to the horizon without reading the events, instead of loading a
+   * million envelopes during an import to publish them to no one.
+   */
+  hasAudience?(ex: Executor): Promise<boolean>;
 }
 
 export interface RelayOptions {
@@ -64,6 +70,11 @@ export class Relay {
       if (!checkpoint) return { published: 0, busy: true, more: false };
       const after: Position = { xid: checkpoint.xid, id: checkpoint.id };
       const horizon = await safeHorizon(tx);
+      if (this.sink.hasAudience && !(await this.sink.hasAudience(tx))) {
+        const last = await latestPositionBelow(tx, horizon);
+        if (last && comparePositions(last, after) > 0) await advanceCheckpoint(tx, this.sink.name, last, 0);
+        return { published: 0, busy: false, more: false };
+      }
       const selected = await selectBatch(tx, after, horizon, this.options.batchSize);
       if (!selected) return { published: 0, busy: false, more: false };
       const events = await loadEvents(tx, after, selected.end);

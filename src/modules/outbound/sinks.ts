@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/types.js';
 import { publicType, subjectOf, toEnvelope, type Envelope, type EventRow } from './envelope.js';
 import type { NatsPublisher } from './nats.js';
 import type { Sink } from './relay.js';
-import { insertDeliveries } from './webhook.repository.js';
+import { hasActiveSubscriptions, insertDeliveries } from './webhook.repository.js';
 
 /**
  * Webhooks: the batch becomes delivery rows (one statement) and one delivery job, in the relay's
@@ -12,6 +12,11 @@ import { insertDeliveries } from './webhook.repository.js';
 export function webhookSink(ctx: AppContext): Sink {
   return {
     name: 'webhooks',
+    // A subscription only ever receives events created after it (insertDeliveries), so events
+    // relayed while there is none are owed to no one.
+    async hasAudience(ex: Executor) {
+      return hasActiveSubscriptions(ex);
+    },
     async publish(tx: Executor, events: readonly EventRow[]) {
       const created = await insertDeliveries(
         tx,

@@ -55,6 +55,11 @@ export async function deleteSubscription(tx: Executor, tenantId: string, id: str
  * by tenant and type, for events that happened after the subscription was made. UNIQUE
  * (subscription_id, event_id) makes a republished batch add nothing.
  */
+export async function hasActiveSubscriptions(ex: Executor): Promise<boolean> {
+  const { rows } = await ex.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE deleted_at IS NULL) AS any`);
+  return rows[0]!.any;
+}
+
 export async function insertDeliveries(tx: Executor, eventIds: readonly number[], publicTypes: readonly string[], retryForMs: number): Promise<number> {
   if (eventIds.length === 0) return 0;
   const { rowCount } = await tx.query(

@@ -76,6 +76,19 @@ describe('schema constraints', () => {
     ['an inventory adjustment of zero', () => [`INSERT INTO inventory_adjustments (tenant_id, product_id, delta, kind, reason) VALUES ($1, $2, 0, 'restock', 'x')`, [tenant, product]], CHECK],
     ['an api key with an unknown role', () => [`INSERT INTO api_keys (tenant_id, name, role, key_prefix, key_hash) VALUES ($1, 'k', 'root', 'p', repeat('a', 64))`, [tenant]], CHECK],
     ['a tenant slug with spaces', () => [`INSERT INTO tenants (slug, name) VALUES ('my shop', 'x')`, []], CHECK],
+    // References are checked per statement (0008): the same refusals as the foreign keys they replace.
+    ['an order of a customer that does not exist', () => [`INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source) VALUES ($1, 'ORD-X', gen_random_uuid(), 'EUR', 1, 1, now(), 'api')`, [tenant]], FK],
+    ['an order of another tenant\'s customer', () => [`INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source) VALUES ($1, 'ORD-X', $2, 'EUR', 1, 1, now(), 'api')`, [other, customer]], FK],
+    ['an item of a product in another tenant (among valid rows)', () => [`INSERT INTO order_items (tenant_id, order_id, product_id, sku, quantity, unit_price, line_total) SELECT $1::uuid, $2::uuid, $3::uuid, 'X', 1, 100, 100 UNION ALL SELECT $1::uuid, $2::uuid, gen_random_uuid(), 'Y', 1, 100, 100`, [tenant, order, product]], FK],
+    ['a reservation of another tenant\'s order', () => [`INSERT INTO stock_reservations (tenant_id, order_id, product_id, quantity) VALUES ($1, $2, $3, 1)`, [other, order, product]], FK],
+    ['a payment of an order that does not exist', () => [`INSERT INTO payments (tenant_id, order_id, amount, currency) VALUES ($1, gen_random_uuid(), 1000, 'EUR')`, [tenant]], FK],
+    ['an event naming another tenant\'s order', () => [`INSERT INTO order_events (tenant_id, order_id, type, to_status) VALUES ($1, $2, 'order.created', 'pending')`, [other, order]], FK],
+    ['an event of a tenant that does not exist', () => [`INSERT INTO order_events (tenant_id, type) VALUES (gen_random_uuid(), 'import.finished')`, []], FK],
+    ['re-pointing an order at another customer', () => [`UPDATE orders SET customer_id = gen_random_uuid() WHERE id = $1`, [order]], FK],
+    ['deleting a customer', () => [`DELETE FROM customers WHERE id = $1`, [customer]], FK],
+    ['deleting a product', () => [`DELETE FROM products WHERE id = $1`, [product]], FK],
+    ['deleting an order', () => [`DELETE FROM orders WHERE id = $1`, [order]], FK],
+    ['truncating the tenants', () => [`TRUNCATE tenants CASCADE`, []], FK],
   ];
 
   for (const [what, build, expected] of cases) {
