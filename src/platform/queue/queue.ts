@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/types.js';
@@ -15,6 +16,27 @@ export interface Job<N extends JobName> {
   name: N;
   data: JobRegistry[N];
 }
+
+/*
+ * pg-boss 10's worker loop records a job's outcome without awaiting it (src/manager.js, watch():
+ * `this.complete(...)` / `this.fail(...)`). With the database away at that moment (a restart, a
+ * failover) the rejection is unhandled and Node ends the worker process. Giving those promises a
+ * handler keeps the process alive; callers that await complete() or fail() still get the error.
+ * An outcome that was not recorded leaves the job active: it expires and is retried, which every
+ * job here is built to survive.
+ */
+function keepWorkersAliveWhenOutcomesFail(): void {
+  const Manager = createRequire(import.meta.url)('pg-boss/src/manager.js') as { prototype: Record<string, (...args: unknown[]) => Promise<unknown>> };
+  for (const method of ['complete', 'fail']) {
+    const original = Manager.prototype[method]!;
+    Manager.prototype[method] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      result.catch(() => {});
+      return result;
+    };
+  }
+}
+keepWorkersAliveWhenOutcomesFail();
 
 /*
  * How often a supervising process fails jobs that outlived their expiry (a worker SIGKILLed or
