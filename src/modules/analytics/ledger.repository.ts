@@ -176,43 +176,47 @@ export async function ledgerLeaderboard(ex: Executor, tenantId: string, timeZone
  */
 function perOrderSql(): string {
   const { sql } = factsSql({ kind: 'all' });
+  // One UNION ALL stream grouped by order, not joins: right after a bulk import the planner's
+  // statistics still say "a few rows", and a nested-loop join over 25,000 orders took a minute.
   return `
     WITH f AS (${sql}),
-    l AS (
-      SELECT "orderId" AS order_id,
-        count(*) FILTER (WHERE kind = 'completed') AS orders_completed,
-        coalesce(sum(amount) FILTER (WHERE kind = 'completed'), 0) AS gross_revenue,
-        count(*) FILTER (WHERE kind = 'refund') AS refunds_count,
-        coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunds_amount,
-        count(*) FILTER (WHERE kind = 'failed') AS orders_failed,
-        count(*) FILTER (WHERE kind = 'cancelled') AS orders_cancelled
-      FROM f GROUP BY "orderId"
+    x AS (
+      SELECT "orderId" AS order_id, NULL::text AS order_code, NULL::text AS currency, false AS sold,
+        (kind = 'completed')::int AS l_orders_completed,
+        CASE WHEN kind = 'completed' THEN amount ELSE 0 END AS l_gross_revenue,
+        (kind = 'refund')::int AS l_refunds_count,
+        CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS l_refunds_amount,
+        (kind = 'failed')::int AS l_orders_failed,
+        (kind = 'cancelled')::int AS l_orders_cancelled,
+        0::bigint AS total, 0 AS refunds, 0::bigint AS refunded, 0 AS failed, 0 AS cancelled
+      FROM f
+      UNION ALL
+      SELECT o.id, o.order_code, o.currency::text,
+        o.status IN ('completed', 'shipped', 'delivered') OR (o.status = 'cancelled' AND EXISTS (
+          SELECT 1 FROM stock_reservations sr WHERE sr.order_id = o.id AND sr.status = 'committed')),
+        0, 0, 0, 0, 0, 0,
+        o.total, 0, 0, (o.status IN ('failed', 'payment_failed'))::int, (o.status = 'cancelled')::int
+      FROM orders o WHERE o.tenant_id = $1
+      UNION ALL
+      SELECT r.order_id, NULL, NULL, false, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0, 0
+      FROM refunds r WHERE r.tenant_id = $1 AND r.status = 'succeeded'
     ),
-    r AS (
-      SELECT order_id, count(*) AS n, sum(amount) AS amount
-      FROM refunds WHERE tenant_id = $1 AND status = 'succeeded' GROUP BY order_id
-    ),
-    s AS (
-      SELECT o.id AS order_id, o.order_code, o.currency, coalesce(r.n, 0) AS refunds,
-        x.sold::int AS orders_completed,
-        CASE WHEN x.sold THEN o.total ELSE 0 END AS gross_revenue,
-        CASE WHEN x.sold THEN coalesce(r.n, 0) ELSE 0 END AS refunds_count,
-        CASE WHEN x.sold THEN coalesce(r.amount, 0) ELSE 0 END AS refunds_amount,
-        (o.status IN ('failed', 'payment_failed'))::int AS orders_failed,
-        (o.status = 'cancelled')::int AS orders_cancelled
-      FROM orders o
-      LEFT JOIN r ON r.order_id = o.id
-      CROSS JOIN LATERAL (
-        SELECT o.status IN ('completed', 'shipped', 'delivered') OR (o.status = 'cancelled' AND EXISTS (
-          SELECT 1 FROM stock_reservations sr WHERE sr.order_id = o.id AND sr.status = 'committed')) AS sold
-      ) x
-      WHERE o.tenant_id = $1
+    o AS (
+      SELECT max(order_code) AS order_code, max(currency) AS currency, bool_or(sold) AS sold,
+        sum(refunds)::int AS refunds, sum(total)::bigint AS total, sum(refunded)::bigint AS refunded,
+        ${COUNTERS.map((c) => `sum(l_${c})::bigint AS "l_${c}"`).join(', ')},
+        sum(failed)::bigint AS "r_orders_failed", sum(cancelled)::bigint AS "r_orders_cancelled"
+      FROM x GROUP BY order_id
     ),
     per_order AS (
-      SELECT s.order_code, s.currency, s.refunds,
-        ${COUNTERS.map((c) => `coalesce(l.${c}, 0)::bigint AS "l_${c}", s.${c}::bigint AS "r_${c}"`).join(', ')},
-        (${COUNTERS.map((c) => `coalesce(l.${c}, 0) <> s.${c}`).join(' OR ')}) AS mismatch
-      FROM s LEFT JOIN l USING (order_id)
+      SELECT *, sold::int::bigint AS "r_orders_completed",
+        CASE WHEN sold THEN total ELSE 0 END AS "r_gross_revenue",
+        CASE WHEN sold THEN refunds ELSE 0 END::bigint AS "r_refunds_count",
+        CASE WHEN sold THEN refunded ELSE 0 END AS "r_refunds_amount"
+      FROM o
+    ),
+    checked AS (
+      SELECT *, (${COUNTERS.map((c) => `"l_${c}" <> "r_${c}"`).join(' OR ')}) AS mismatch FROM per_order
     )`;
 }
 
@@ -244,12 +248,12 @@ export async function ledgerAgainstRows(ex: Executor, tenantId: string, timeZone
     ex.query<Record<string, unknown> & { currency: string; orders: number; refunds: number; mismatched: number }>(
       `${cte} SELECT currency, count(*)::int AS orders, sum(refunds)::int AS refunds,
          count(*) FILTER (WHERE mismatch)::int AS mismatched, ${sums}
-       FROM per_order GROUP BY currency ORDER BY currency`,
+       FROM checked GROUP BY currency ORDER BY currency`,
       [tenantId, timeZone],
     ),
     ex.query<Record<string, unknown> & { orderCode: string; currency: string }>(
       `${cte} SELECT order_code AS "orderCode", currency, ${COUNTERS.map((c) => `"l_${c}", "r_${c}"`).join(', ')}
-       FROM per_order WHERE mismatch ORDER BY order_code LIMIT $3`,
+       FROM checked WHERE mismatch ORDER BY order_code LIMIT $3`,
       [tenantId, timeZone, limit],
     ),
   ]);
