@@ -30,14 +30,33 @@ function executorFor(client: pg.Pool | pg.PoolClient): Executor {
       };
       if (client instanceof pg.Pool) {
         const c = await client.connect();
+        const lost = watchConnection(c);
         try {
           return await run(c);
         } finally {
-          c.release();
+          lost.stop();
+          c.release(lost.error);
         }
       }
       return run(client as pg.PoolClient);
     },
+  };
+}
+
+/**
+ * A checked-out client has no pool listener: its connection lost between two queries (a server
+ * restart) would be an unhandled 'error' event, which ends the process. Caught here, the next
+ * query fails instead, and the client is discarded on release.
+ */
+function watchConnection(client: pg.PoolClient): { readonly error: Error | undefined; stop(): void } {
+  let error: Error | undefined;
+  const onError = (err: Error) => (error = err);
+  client.on('error', onError);
+  return {
+    get error() {
+      return error;
+    },
+    stop: () => client.off('error', onError),
   };
 }
 
@@ -51,6 +70,7 @@ export async function openPostgres(url: string, poolMax: number, applicationName
     ...executorFor(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      const lost = watchConnection(client);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -62,7 +82,8 @@ export async function openPostgres(url: string, poolMax: number, applicationName
         await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.release(broken);
+        lost.stop();
+        client.release(broken ?? lost.error);
       }
     },
     async close() {
