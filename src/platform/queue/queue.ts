@@ -34,6 +34,8 @@ function keepWorkersAliveWhenOutcomesFail(): void {
       result.catch(() => {});
       return result;
     };
+    // PgBoss exposes the manager's functions by their .name (boss.fail, boss.complete): keep it.
+    Object.defineProperty(Manager.prototype[method], 'name', { value: method });
   }
 }
 keepWorkersAliveWhenOutcomesFail();
