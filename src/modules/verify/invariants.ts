@@ -78,6 +78,28 @@ export const INVARIANTS: readonly Invariant[] = [
               OR o.refund_status <> CASE WHEN o.refunded_total = 0 THEN 'none' WHEN o.refunded_total = o.total THEN 'full' ELSE 'partial' END)`,
   },
   {
+    name: 'references-within-tenant',
+    rule: "every order's customer, every item's order and product, every reservation's order and product and every event's order belong to the row's own tenant",
+    // Checked per statement by triggers (migration 0008); this is the same rule over the whole database.
+    sql: `SELECT 'orders.customer_id' AS reference, o.id::text AS row_id FROM orders o
+            WHERE ($1::uuid IS NULL OR o.tenant_id = $1) AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id)
+          UNION ALL
+          SELECT 'order_items.order_id', i.id::text FROM order_items i
+            WHERE ($1::uuid IS NULL OR i.tenant_id = $1) AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = i.tenant_id AND o.id = i.order_id)
+          UNION ALL
+          SELECT 'order_items.product_id', i.id::text FROM order_items i
+            WHERE ($1::uuid IS NULL OR i.tenant_id = $1) AND NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant_id = i.tenant_id AND p.id = i.product_id)
+          UNION ALL
+          SELECT 'stock_reservations.order_id/product_id', r.id::text FROM stock_reservations r
+            WHERE ($1::uuid IS NULL OR r.tenant_id = $1)
+              AND (NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = r.tenant_id AND o.id = r.order_id)
+                OR NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant_id = r.tenant_id AND p.id = r.product_id))
+          UNION ALL
+          SELECT 'order_events.order_id', e.id::text FROM order_events e
+            WHERE ($1::uuid IS NULL OR e.tenant_id = $1) AND e.order_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = e.tenant_id AND o.id = e.order_id)`,
+  },
+  {
     name: 'status-matches-last-event',
     rule: "each order's status agrees with the last status change on its audit trail",
     sql: `SELECT o.id AS order_id, o.order_code, o.status, e.to_status AS last_event_status

@@ -74,4 +74,18 @@ describe('verifyInvariants', () => {
       ),
     ).toContain('stock-reserved');
   });
+  it('notices an order pointing at a customer outside its tenant (the insert-time check bypassed)', async () => {
+    const { rows } = await ctx.db.query<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM orders WHERE id = $1`, [orderIds[1]]);
+    await ctx.db.query('ALTER TABLE orders DISABLE TRIGGER orders_fixed');
+    try {
+      await ctx.db.query(`UPDATE orders SET customer_id = gen_random_uuid() WHERE id = $1`, [orderIds[1]]);
+      const report = await verifyInvariants(ctx, tenant.id);
+      const breach = report.breaches.find((b) => b.name === 'references-within-tenant');
+      expect(breach?.sample).toEqual([{ reference: 'orders.customer_id', row_id: orderIds[1] }]);
+    } finally {
+      await ctx.db.query(`UPDATE orders SET customer_id = $2 WHERE id = $1`, [orderIds[1], rows[0]!.customerId]);
+      await ctx.db.query('ALTER TABLE orders ENABLE TRIGGER orders_fixed');
+    }
+    expect(await breachesOf()).toEqual([]);
+  });
 });
