@@ -89,9 +89,11 @@ export async function findOrderDetail(ex: Executor, tenantId: string, id: string
        (SELECT coalesce(json_agg(json_build_object('sku', i.sku, 'name', i.name, 'quantity', i.quantity,
                  'unitPrice', i.unit_price, 'lineTotal', i.line_total) ORDER BY i.id), '[]')
         FROM order_items i WHERE i.order_id = o.id) AS items,
-       (SELECT coalesce(json_agg(json_build_object('sku', p.sku, 'quantity', r.quantity, 'status', r.status,
-                 'createdAt', ${iso('r.created_at')}, 'updatedAt', ${iso('r.updated_at')}) ORDER BY p.sku), '[]')
-        FROM stock_reservations r JOIN products p ON p.id = r.product_id WHERE r.order_id = o.id) AS reservations,
+       (SELECT coalesce(json_agg(json_build_object('sku', r.sku, 'quantity', r.quantity, 'status', r.status,
+                 'createdAt', ${iso('r.created_at')}, 'updatedAt', ${iso('r.updated_at')}) ORDER BY r.sku), '[]')
+        -- the SKU by primary key per reservation: a join may hash the whole catalog
+        FROM (SELECT r.*, (SELECT p.sku FROM products p WHERE p.id = r.product_id) AS sku
+              FROM stock_reservations r WHERE r.order_id = o.id) r) AS reservations,
        (SELECT coalesce(json_agg(json_build_object('id', y.id, 'amount', y.amount, 'currency', y.currency, 'status', y.status,
                  'declineCode', y.decline_code, 'createdAt', ${iso('y.created_at')}, 'updatedAt', ${iso('y.updated_at')}) ORDER BY y.created_at), '[]')
         FROM payments y WHERE y.order_id = o.id) AS payments,
