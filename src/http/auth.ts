@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { roleAllows, type Role } from '../modules/auth/api-key.js';
-import { findActiveKey } from '../modules/auth/api-key.repository.js';
+import { apiKeyCache } from '../modules/auth/api-key.cache.js';
 import { DomainError } from '../platform/errors.js';
 
 export interface RequestAuth {
@@ -25,6 +25,7 @@ declare module 'fastify' {
  * handlers read it from req.auth, never from the request, so one tenant cannot name another.
  */
 export function authHook(ctx: AppContext) {
+  const keys = apiKeyCache(ctx);
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const needed = req.routeOptions.config?.role;
     // Unmatched URLs fall through to the 404 handler; /docs is the public OpenAPI UI.
@@ -32,7 +33,7 @@ export function authHook(ctx: AppContext) {
     const header = req.headers.authorization;
     const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!presented) throw new DomainError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" (create one with `ordersys keys create`).');
-    const key = await findActiveKey(ctx.db, presented);
+    const key = await keys.find(ctx.db, presented);
     if (!key) throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
     const role = needed ?? 'viewer';
     if (!roleAllows(key.role, role)) {

@@ -1,5 +1,5 @@
 import type { Executor } from '../../platform/db/types.js';
-import { generateApiKey, hashApiKey, type Role } from './api-key.js';
+import { generateApiKey, type Role } from './api-key.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -22,11 +22,9 @@ export async function createApiKey(ex: Executor, tenantId: string, role: Role, n
   return { key, record: rows[0]! };
 }
 
-/** The live key for a presented secret: unknown and revoked keys both come back undefined. */
-export async function findActiveKey(ex: Executor, presented: string): Promise<ApiKeyRecord | undefined> {
-  const { rows } = await ex.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [
-    hashApiKey(presented),
-  ]);
+/** The live key of a secret's hash (hashApiKey): unknown and revoked keys both come back undefined. */
+export async function findActiveKeyByHash(ex: Executor, hash: string): Promise<ApiKeyRecord | undefined> {
+  const { rows } = await ex.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hash]);
   return rows[0];
 }
 

@@ -7,6 +7,7 @@ import { errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
 import { ROLES } from './api-key.js';
+import { apiKeyCache } from './api-key.cache.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from './api-key.repository.js';
 
 const keyDto = z.object({
@@ -50,6 +51,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
     { config: { role: 'admin' }, schema: { tags: ['keys'], summary: 'Revoke a key; it stops working at once', params: idParams, response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) } } },
     async (req, reply) => {
       if (!(await revokeApiKey(ctx.db, tenantOf(req), req.params.id))) throw notFound('API key', req.params.id);
+      apiKeyCache(ctx).forget(req.params.id);
       return reply.code(204).send(null);
     },
   );
