@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -91,7 +91,11 @@ async function printSummary(ctx: AppContext, imp: ImportRow, waited: boolean): P
 
 async function runImport(file: string, opts: ImportCliOptions): Promise<void> {
   const path = resolve(file);
-  if (!existsSync(path)) throw new DomainError('INVALID_DATA', `${file}: no such file.`);
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) throw new DomainError('INVALID_DATA', `${file}: no such file.`);
+  // The file is read twice (hashed, then imported): a directory, device or pipe cannot be, and
+  // /dev/zero would never end.
+  if (!info.isFile()) throw new DomainError('INVALID_DATA', `${file}: not a regular file; give the path of a CSV file.`);
   const options = resolveImportOptions({ preset: opts.preset, map: opts.map, createProducts: opts.createProducts, defaultStock: opts.defaultStock });
   const mapping: MappingOptions = { preset: options.preset, map: options.map };
   if (options.preset === 'northwind') mapping.northwind = await loadNorthwindLookups(opts.northwindDir ?? dirname(path));

@@ -169,6 +169,10 @@ describe('hostile requests', () => {
       const { rows } = await t.ctx.db.query<{ lines: number; bytes: number }>(`SELECT lines_read AS lines, bytes_read AS bytes FROM imports WHERE id = $1`, [imp.id]);
       expect(rows[0], fileName).toEqual({ lines: 1, bytes: Buffer.byteLength(csv) }); // our body, not the named file
       expect(res.headers['x-injected']).toBeUndefined();
+      // The one download named after the import is named by its id, never by the label.
+      const report = await t.app.inject({ url: `/imports/${imp.id}/errors`, headers: bearer(key) });
+      expect(report.headers['content-disposition']).toBe(`attachment; filename="import-${imp.id}-errors.csv"`);
+      expect(report.headers['x-injected']).toBeUndefined();
     }
   });
 
