@@ -17,7 +17,12 @@ export function createMetrics() {
     labelNames: ['queue', 'outcome'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, jobsProcessed };
+  const reservationRetries = new Counter({
+    name: 'ordersys_reservation_retries_total',
+    help: 'Reservation batches decided on stock that moved before booking, run again with products locked first',
+    registers: [registry],
+  });
+  return { registry, httpDuration, jobsProcessed, reservationRetries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.js';
-import { reserveOrders, settleReservations } from './reservation.js';
+import { reserveOrders, settleReservations, StockMoved } from './reservation.js';
 import { applyTransition } from './order.transitions.js';
 
 /**
@@ -9,11 +9,20 @@ import { applyTransition } from './order.transitions.js';
  */
 export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: readonly string[]) {
   const holdUntil = new Date(Date.now() + ctx.config.reservationHoldMinutes * 60_000);
-  return ctx.db.transaction(async (tx) => {
-    const outcome = await reserveOrders(tx, tenantId, orderIds, holdUntil);
-    if (outcome.reserved.length > 0) await ctx.queue.send(tx, 'payments_request', { tenantId, orderIds: outcome.reserved });
-    return outcome;
-  });
+  const attempt = (mode: 'optimistic' | 'locked') =>
+    ctx.db.transaction(async (tx) => {
+      const outcome = await reserveOrders(tx, tenantId, orderIds, holdUntil, mode);
+      if (outcome.reserved.length > 0) await ctx.queue.send(tx, 'payments_request', { tenantId, orderIds: outcome.reserved });
+      return outcome;
+    });
+  try {
+    return await attempt('optimistic');
+  } catch (err) {
+    // Another batch took the stock this one decided on: decide again on locked rows.
+    if (!(err instanceof StockMoved)) throw err;
+    ctx.metrics.reservationRetries.inc();
+    return attempt('locked');
+  }
 }
 
 const SWEEP_BATCH = 500;

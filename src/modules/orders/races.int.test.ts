@@ -19,10 +19,14 @@ describe.runIf(onPostgres)('workflow under contention (PostgreSQL)', () => {
     const tenant = await newTenant(ctx.db);
     const p = await newProduct(ctx.db, tenant, { stock: 50 });
     const ids = await placeOrders(ctx, tenant.id, Array.from({ length: 200 }, () => newOrder({ [p.sku]: 1 })));
+    const retries = async () => (await ctx.metrics.reservationRetries.get()).values[0]?.value ?? 0;
+    const retriesBefore = await retries();
     // Every order reserved in its own transaction, all at once.
     const outcomes = await Promise.all(ids.map((id) => reserveBatch(ctx, tenant.id, [id])));
     const reserved = outcomes.flatMap((o) => o.reserved);
     expect(reserved).toHaveLength(50);
+    // Most decided optimistically on stock another one booked first, and were decided again locked.
+    expect(await retries()).toBeGreaterThan(retriesBefore);
     await Promise.all(reserved.map((id) => requestPayments(ctx, tenant.id, [id])));
     await gatewayOf(ctx).drain();
     expect(await statusCounts(ctx, tenant.id)).toEqual({ completed: 50, failed: 150 });

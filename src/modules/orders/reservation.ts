@@ -22,11 +22,24 @@ interface ItemRow {
  * need (by id). Products are locked FOR NO KEY UPDATE (stock is not a key), the weakest lock that
  * serializes stock changes. Every path that touches stock locks in this order, so batches never
  * deadlock; references to products are checked per statement (0008), without row locks.
- * Allocation runs over the locked rows in placement order; an order that does not fit entirely
- * takes nothing and fails with the SKU, the quantity wanted and what was available.
- * Undo: releaseReservations(). Repeating it is harmless: only orders still pending move.
+ *
+ * 'optimistic' (the default) decides on stock read without locks and locks the products last,
+ * just before booking, so a hot SKU is held for two statements and the commit instead of the
+ * whole batch (transitions, events, notifications); settlements and other batches wait that much
+ * less. If the stock it decided on has moved by then, it throws StockMoved and the caller runs the
+ * batch again in 'locked' mode (lock products first, decide on what is locked), in a fresh
+ * transaction: nothing of the optimistic attempt survives its rollback.
+ * Allocation runs in placement order; an order that does not fit entirely takes nothing and fails
+ * with the SKU, the quantity wanted and what was available.
+ * Undo: settleReservations({ release }). Repeating it is harmless: only orders still pending move.
  */
-export async function reserveOrders(tx: Executor, tenantId: string, orderIds: readonly string[], holdUntil: Date): Promise<ReservationOutcome> {
+export async function reserveOrders(
+  tx: Executor,
+  tenantId: string,
+  orderIds: readonly string[],
+  holdUntil: Date,
+  mode: 'optimistic' | 'locked' = 'optimistic',
+): Promise<ReservationOutcome> {
   const orders = (await lockOrders(tx, tenantId, orderIds, true)).filter((o) => transitionGuard(o, 'reserve').ok);
   if (orders.length === 0) return { reserved: [], failed: [] };
   orders.sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.orderCode.localeCompare(b.orderCode));
@@ -36,38 +49,11 @@ export async function reserveOrders(tx: Executor, tenantId: string, orderIds: re
     `SELECT order_id AS "orderId", product_id AS "productId", sku, quantity FROM order_items WHERE order_id = ANY($1::uuid[])`,
     [ids],
   );
-  const { rows: stock } = await tx.query<{ id: string; available: number }>(
-    `SELECT id, stock_on_hand - stock_reserved AS available FROM products
-     WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-    [[...new Set(items.map((i) => i.productId))]],
-  );
-  const available = new Map(stock.map((p) => [p.id, p.available]));
-  const itemsByOrder = new Map<string, ItemRow[]>();
-  for (const item of items) itemsByOrder.set(item.orderId, [...(itemsByOrder.get(item.orderId) ?? []), item]);
-
-  const outcome: ReservationOutcome = { reserved: [], failed: [] };
-  const taken = new Map<string, number>();
-  for (const order of orders) {
-    const lines = itemsByOrder.get(order.id) ?? [];
-    const short = lines.filter((l) => (available.get(l.productId) ?? 0) < l.quantity);
-    if (short.length > 0) {
-      const reason = short.map((l) => `${l.sku}: wanted ${l.quantity}, available ${available.get(l.productId) ?? 0}`).join('; ');
-      outcome.failed.push({ orderId: order.id, reason: `insufficient stock (${reason})` });
-      continue;
-    }
-    for (const l of lines) {
-      available.set(l.productId, available.get(l.productId)! - l.quantity);
-      taken.set(l.productId, (taken.get(l.productId) ?? 0) + l.quantity);
-    }
-    outcome.reserved.push(order.id);
-  }
+  const productIds = [...new Set(items.map((i) => i.productId))];
+  const stock = mode === 'locked' ? await lockStock(tx, productIds) : await readStock(tx, productIds);
+  const { outcome, taken } = allocate(orders.map((o) => o.id), items, stock);
 
   if (taken.size > 0) {
-    await tx.query(
-      `UPDATE products p SET stock_reserved = p.stock_reserved + d.q, updated_at = now()
-       FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id`,
-      [[...taken.keys()], [...taken.values()]],
-    );
     await tx.query(
       `INSERT INTO stock_reservations (tenant_id, order_id, product_id, quantity)
        SELECT $1, order_id, product_id, quantity FROM order_items WHERE order_id = ANY($2::uuid[])`,
@@ -76,7 +62,71 @@ export async function reserveOrders(tx: Executor, tenantId: string, orderIds: re
   }
   await applyTransition(tx, tenantId, 'reserve', outcome.reserved.map((orderId) => ({ orderId })), { reservedUntil: holdUntil });
   await applyTransition(tx, tenantId, 'fail', outcome.failed);
+  if (taken.size > 0) {
+    if (mode === 'optimistic') {
+      const now = await lockStock(tx, [...taken.keys()]);
+      const moved = [...taken].filter(([id, q]) => (now.get(id) ?? 0) < q);
+      if (moved.length > 0) throw new StockMoved(moved.length);
+    }
+    await tx.query(
+      `UPDATE products p SET stock_reserved = p.stock_reserved + d.q, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id`,
+      [[...taken.keys()], [...taken.values()]],
+    );
+  }
   return outcome;
+}
+
+/** The stock an optimistic batch decided on was taken by someone else before it could book it. */
+export class StockMoved extends Error {
+  constructor(readonly products: number) {
+    super(`stock of ${products} product(s) moved while the batch was deciding; run it again locked`);
+  }
+}
+
+async function readStock(tx: Executor, productIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await tx.query<{ id: string; available: number }>(
+    `SELECT id, stock_on_hand - stock_reserved AS available FROM products WHERE id = ANY($1::uuid[])`,
+    [productIds],
+  );
+  return new Map(rows.map((p) => [p.id, p.available]));
+}
+
+async function lockStock(tx: Executor, productIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await tx.query<{ id: string; available: number }>(
+    `SELECT id, stock_on_hand - stock_reserved AS available FROM products
+     WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    [productIds],
+  );
+  return new Map(rows.map((p) => [p.id, p.available]));
+}
+
+/** Placement order, all or nothing per order, over what `stock` says is available. Pure. */
+function allocate(orderIds: readonly string[], items: readonly ItemRow[], stock: ReadonlyMap<string, number>) {
+  const available = new Map(stock);
+  const itemsByOrder = new Map<string, ItemRow[]>();
+  for (const item of items) {
+    const lines = itemsByOrder.get(item.orderId);
+    if (lines) lines.push(item);
+    else itemsByOrder.set(item.orderId, [item]);
+  }
+  const outcome: ReservationOutcome = { reserved: [], failed: [] };
+  const taken = new Map<string, number>();
+  for (const orderId of orderIds) {
+    const lines = itemsByOrder.get(orderId) ?? [];
+    const short = lines.filter((l) => (available.get(l.productId) ?? 0) < l.quantity);
+    if (short.length > 0) {
+      const reason = short.map((l) => `${l.sku}: wanted ${l.quantity}, available ${available.get(l.productId) ?? 0}`).join('; ');
+      outcome.failed.push({ orderId, reason: `insufficient stock (${reason})` });
+      continue;
+    }
+    for (const l of lines) {
+      available.set(l.productId, available.get(l.productId)! - l.quantity);
+      taken.set(l.productId, (taken.get(l.productId) ?? 0) + l.quantity);
+    }
+    outcome.reserved.push(orderId);
+  }
+  return { outcome, taken };
 }
 
 /**
