@@ -48,6 +48,7 @@ export async function claimKeys(tx: Executor, claims: readonly KeyClaim[]): Prom
      ON CONFLICT DO NOTHING
      RETURNING tenant_id AS "tenantId", scope, key`,
     [sorted.map((c) => c.tenantId), sorted.map((c) => c.scope), sorted.map((c) => c.key), sorted.map((c) => c.hash)],
+    { prepareAs: 'idempotency.claim' },
   );
   if (fresh.length === claims.length) return prior;
   const claimed = new Set(fresh.map(id));
@@ -90,6 +91,7 @@ export async function settleKeys(tx: Executor, done: readonly { claim: KeyClaim;
       refused.map((c) => c.scope),
       refused.map((c) => c.key),
     ],
+    { prepareAs: 'idempotency.settle' },
   );
 }
 

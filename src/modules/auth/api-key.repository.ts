@@ -24,7 +24,9 @@ export async function createApiKey(ex: Executor, tenantId: string, role: Role, n
 
 /** The live key of a secret's hash (hashApiKey): unknown and revoked keys both come back undefined. */
 export async function findActiveKeyByHash(ex: Executor, hash: string): Promise<ApiKeyRecord | undefined> {
-  const { rows } = await ex.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hash]);
+  const { rows } = await ex.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hash], {
+    prepareAs: 'auth.key',
+  });
   return rows[0];
 }
 

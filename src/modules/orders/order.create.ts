@@ -130,6 +130,7 @@ export async function createOrders(
   const { rows: catalog } = await tx.query<CatalogRow>(
     `SELECT id, sku, name, price, currency FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[])`,
     [tenantId, skus],
+    { prepareAs: 'orders.catalog' },
   );
   const { accepted, rejected } = checkOrders(orders, new Map(catalog.map((p) => [p.sku, p])), opts);
   result.rejected = rejected;
@@ -179,6 +180,7 @@ export async function createOrders(
       lines.map((l) => l.unitPrice),
       JSON.stringify(eventData),
     ],
+    { prepareAs: 'orders.create' },
   );
 
   const written = new Map(rows.map((r) => [r.orderCode, r]));

@@ -103,6 +103,7 @@ export async function findOrderDetail(ex: Executor, tenantId: string, id: string
        EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id) AS "hasRefunds"
      FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.tenant_id = $1 AND o.id = $2`,
     [tenantId, id],
+    { prepareAs: 'orders.detail' },
   );
   return rows[0];
 }

@@ -3,7 +3,7 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { OID, parseDate, parseInt8 } from './parsers.js';
-import type { Database, Executor, QueryResult } from './types.js';
+import type { Database, Executor, QueryOptions, QueryResult } from './types.js';
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -15,8 +15,9 @@ const types = {
 
 function executorFor(client: pg.Pool | pg.PoolClient): Executor {
   return {
-    async query<T>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      const r = await client.query(text, params as unknown[] | undefined);
+    async query<T>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      const values = params as unknown[] | undefined;
+      const r = await (opts?.prepareAs ? client.query({ name: opts.prepareAs, text, values }) : client.query(text, values));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string) {

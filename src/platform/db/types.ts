@@ -9,8 +9,17 @@ export interface QueryResult<T> {
  * What a repository runs SQL on: the database itself or an open transaction.
  * Every repository function takes one explicitly, so a statement can never escape its transaction.
  */
+export interface QueryOptions {
+  /**
+   * PostgreSQL: prepare the statement once per connection under this name, so later runs skip
+   * parsing and planning (most of the cost of a short query). For hot, fixed statements only: a
+   * name must always carry the same text. PGlite ignores it.
+   */
+  prepareAs?: string;
+}
+
 export interface Executor {
-  query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Row>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
   /** Several statements, no parameters (migrations, DDL). */
   exec(sql: string): Promise<void>;
   /** `COPY table (cols) FROM STDIN` with CSV/text bytes; returns rows copied. */
