@@ -48,7 +48,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
 
   app.delete(
     '/keys/:id',
-    { config: { role: 'admin' }, schema: { tags: ['keys'], summary: 'Revoke a key; it stops working at once', params: idParams, response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) } } },
+    { config: { role: 'admin' }, schema: { tags: ['keys'], summary: 'Revoke a key; the API process that answers refuses it at once, any other API process within 5 s', params: idParams, response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) } } },
     async (req, reply) => {
       if (!(await revokeApiKey(ctx.db, tenantOf(req), req.params.id))) throw notFound('API key', req.params.id);
       apiKeyCache(ctx).forget(req.params.id);
