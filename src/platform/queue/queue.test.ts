@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import PgBoss from 'pg-boss';
 import { describe, expect, it } from 'vitest';
 import './queue.js';
 
@@ -33,5 +34,10 @@ describe('JobQueue with pg-boss 10', () => {
 
   it('still rejects for a caller that awaits the outcome', async () => {
     await expect(Manager.prototype.complete.call(managerWithDatabaseDown, 'q', '7c9e6679-7425-40de-944b-e07fc1f90ae7')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('keeps boss.complete and boss.fail, which PgBoss exposes by the functions\' names', () => {
+    const boss = new PgBoss({ connectionString: 'postgres://127.0.0.1:1/never-connected' });
+    expect([typeof boss.complete, typeof boss.fail]).toEqual(['function', 'function']);
   });
 });
