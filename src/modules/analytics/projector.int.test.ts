@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -219,7 +219,10 @@ describe.runIf(onPostgres && Boolean(testRedisUrl))('ordersys kpi', () => {
     await runWorkflow(ctx, tenant.id, ids);
     await catchUp(ctx, tenant.id);
   });
-  afterAll(() => ctx.dispose());
+  afterAll(async () => {
+    await ctx.dispose();
+    if (env?.ORDERSYS_DATA_DIR) rmSync(env.ORDERSYS_DATA_DIR, { recursive: true, force: true });
+  });
 
   it('prints KPIs and the leaderboard, and verify exits non-zero on drift until rebuild', async () => {
     const day = (await getKpis(ctx, tenant.id, {})).from;
