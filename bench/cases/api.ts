@@ -2,9 +2,10 @@
  * API under load (autocannon, 50 connections): orders accepted per second with p50/p99, then
  * GET /orders/:id and GET /analytics/kpis p99. The server runs as its own process, as deployed:
  * on PostgreSQL an `api` process measured here and a `worker` process reserving, paying and
- * projecting the orders it takes (BENCH_API_ROLES=all runs both in one `serve --role all`, as the
- * embedded default must). Each phase also reports the CPU each process and the whole machine
- * spent, to say where the time goes.
+ * projecting the orders it takes (BENCH_API_ROLES: `api+worker`, the default there; `api` alone,
+ * no workers, to see what the API does with the machine to itself; `all`, both roles in one
+ * `serve --role all`, as the embedded default must). Each phase also reports the CPU each
+ * process and the whole machine spent, to say where the time goes.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { report } from '../lib/report.js';
 const BIN = 'bin/ordersys.mjs';
 const env = { ...process.env, PORT: process.env.BENCH_PORT ?? '3917', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', GATEWAY_LATENCY_MS: '5-50' };
 const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' }).trim();
-const split = Boolean(process.env.DATABASE_URL) && process.env.BENCH_API_ROLES !== 'all';
+const roles = process.env.DATABASE_URL ? (process.env.BENCH_API_ROLES ?? 'api+worker') : 'all';
+if (!['api+worker', 'api', 'all'].includes(roles)) throw new Error(`BENCH_API_ROLES=${roles}: use api+worker, api or all`);
+const split = roles !== 'all';
 
 function serve(role: 'api' | 'worker' | 'all'): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -42,7 +45,7 @@ function machineBusy(): number {
 cli('seed', '--products', '1000', '--customers', '10000', '--tenant', 'bench');
 const key = cli('keys', 'create', '--tenant', 'bench', '--role', 'operator').split('\n').pop()!;
 const server = await serve(split ? 'api' : 'all');
-const worker = split ? await serve('worker') : undefined;
+const worker = roles === 'api+worker' ? await serve('worker') : undefined;
 const url = `http://127.0.0.1:${env.PORT}`;
 const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 const duration = Number(process.env.BENCH_API_SECONDS ?? 15);
