@@ -318,13 +318,17 @@ export async function listTenantZones(ex: Executor): Promise<TenantZone[]> {
 }
 
 export async function tenantZone(ex: Executor, tenantId: string): Promise<TenantZone | undefined> {
-  const { rows } = await ex.query<TenantZone>(`SELECT id, slug, time_zone AS "timeZone" FROM tenants WHERE id = $1`, [tenantId]);
+  const { rows } = await ex.query<TenantZone>(`SELECT id, slug, time_zone AS "timeZone" FROM tenants WHERE id = $1`, [tenantId], {
+    prepareAs: 'analytics.tenant',
+  });
   return rows[0];
 }
 
 /** Currencies the tenant sells in, so a day without sales still answers zeros in each. */
 export async function catalogCurrencies(ex: Executor, tenantId: string): Promise<string[]> {
-  const { rows } = await ex.query<{ currency: string }>(`SELECT DISTINCT currency FROM products WHERE tenant_id = $1 ORDER BY currency`, [tenantId]);
+  const { rows } = await ex.query<{ currency: string }>(`SELECT DISTINCT currency FROM products WHERE tenant_id = $1 ORDER BY currency`, [tenantId], {
+    prepareAs: 'analytics.currencies',
+  });
   return rows.map((r) => r.currency);
 }
 
