@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { defineQueue } from '../../platform/queue/registry.js';
-import { materializeChunk } from './import.materialize.js';
+import { materializeChunk, refreshStatistics } from './import.materialize.js';
 
 declare module '../../platform/queue/registry.js' {
   interface JobRegistry {
@@ -37,10 +37,9 @@ export async function materializeSlice(
   const until = Date.now() + (opts.budgetMs ?? SLICE_MS);
   for (let chunk = s.chunk ?? 1; ; chunk++) {
     const r = await materializeChunk(ctx, s.tenantId, s.importId, opts.chunkOrders);
+    // The same statistics cadence as materializeImport, counted over the whole import.
+    if (!r.done || chunk > 1) await refreshStatistics(ctx.db, chunk, r.done);
     if (r.done) return true;
-    // Fresh planner statistics after chunks 1, 2, 4, 8 ... of the import, as materializeImport
-    // does (cached foreign-key check plans go quadratic on stale ones).
-    if ((chunk & (chunk - 1)) === 0) await ctx.db.exec('ANALYZE orders, order_items, customers, products');
     if (Date.now() >= until) {
       await ctx.queue.send(ctx.db, 'imports_materialize', { tenantId: s.tenantId, importId: s.importId, chunk: chunk + 1 });
       return false;

@@ -36,7 +36,11 @@ export async function applyGatewayEvents(ctx: Pick<AppContext, 'db' | 'logger'>,
   return applied;
 }
 
-/** Records the event ids and applies only those not seen before, in the same transaction. */
+/**
+ * Records the event ids and applies only those not seen before, in the same transaction.
+ * Ids are inserted in sorted order: two batches in flight holding the same duplicated events
+ * then wait on each other's keys in one order instead of deadlocking.
+ */
 async function applyOnce<E extends GatewayEvent>(
   ctx: Pick<AppContext, 'db'>,
   events: readonly E[],
@@ -47,6 +51,7 @@ async function applyOnce<E extends GatewayEvent>(
       `INSERT INTO gateway_events (event_id, tenant_id, type, outcome)
        SELECT e.id, e.tenant, e.type, 'applied' FROM unnest($1::text[], $2::uuid[], $3::text[]) AS e(id, tenant, type)
        JOIN tenants t ON t.id = e.tenant
+       ORDER BY e.id
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id AS "eventId"`,
       [events.map((e) => e.id), events.map((e) => e.data.tenant_id), events.map((e) => e.type)],
     );
