@@ -1,0 +1,9 @@
+import type { AppModule } from '../module.js';
+import { startStatisticsKeeper, stopStatisticsKeeper } from './statistics.js';
+
+/** Housekeeping the database needs while ordersys runs: planner statistics of the hot tables. */
+export const maintenanceModule: AppModule = {
+  name: 'maintenance',
+  jobs: async (ctx) => startStatisticsKeeper(ctx),
+  stop: stopStatisticsKeeper,
+};
