@@ -89,6 +89,7 @@ describe('schema constraints', () => {
     ['deleting a product', () => [`DELETE FROM products WHERE id = $1`, [product]], FK],
     ['deleting an order', () => [`DELETE FROM orders WHERE id = $1`, [order]], FK],
     ['truncating the tenants', () => [`TRUNCATE tenants CASCADE`, []], FK],
+    ['a refund of another tenant\'s order', () => [`INSERT INTO refunds (tenant_id, order_id, payment_id, amount, currency, reason) VALUES ($1, $2, gen_random_uuid(), 1, 'EUR', 'x')`, [other, order]], FK],
   ];
 
   for (const [what, build, expected] of cases) {
