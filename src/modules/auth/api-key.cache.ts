@@ -16,11 +16,14 @@ const MAX_ENTRIES = 10_000;
 export class ApiKeyCache {
   private readonly entries = new Map<string, { key: ApiKeyRecord; until: number }>();
 
-  constructor(private readonly ttlMs = KEY_CACHE_MS) {}
+  constructor(
+    private readonly ttlMs = KEY_CACHE_MS,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   async find(ex: Executor, presented: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashApiKey(presented);
-    const now = Date.now();
+    const now = this.clock();
     const hit = this.entries.get(hash);
     if (hit && hit.until > now) return hit.key;
     const key = await findActiveKeyByHash(ex, hash);
