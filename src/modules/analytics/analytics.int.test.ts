@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { onPostgres, testRedisUrl } from '../../../test/backend.js';
 import { bearer, newApiKey, newCustomer, newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import type { Customer } from '../customers/customer.repository.js';
@@ -39,6 +40,26 @@ describe('analytics API', () => {
     const res = await t.app.inject({ method: 'GET', url, headers: bearer(key) });
     return { status: res.statusCode, body: res.json() };
   }
+
+  it.runIf(!onPostgres && !testRedisUrl)('embedded: remembers a range\'s sums until this process appends an event (it is the only writer)', async () => {
+    const tenant = await newTenant(t.ctx.db);
+    const key = await newApiKey(t.ctx.db, tenant, 'viewer');
+    const product = await newProduct(t.ctx.db, tenant, { price: 10_000 });
+    const c = await newCustomer(t.ctx.db, tenant);
+    const first = await orderFor(t, tenant, product.sku, c, 10_000);
+    await runWorkflow(t.ctx, tenant.id, [first]);
+    const day = todayIn('UTC');
+    const revenue = async () => (await get(key, `/analytics/kpis?date=${day}`)).body.currencies[0].revenue as number;
+    expect(await revenue()).toBe(10_000);
+
+    // A completion written behind the application's back is not seen: the sum is remembered ...
+    const second = await orderFor(t, tenant, product.sku, c, 5_000);
+    await eventAt(t, tenant.id, second, 'order.completed', new Date().toISOString());
+    expect(await revenue()).toBe(10_000);
+    // ... until the application appends an event of its own, which any real change does.
+    await t.ctx.db.transaction((tx) => appendEvents(tx, tenant.id, [{ orderId: first, type: 'order.note' }]));
+    expect(await revenue()).toBe(15_000);
+  });
 
   it('counts a finalized order on its completion day and a refund net, in KPIs and on the leaderboard', async () => {
     const tenant = await newTenant(t.ctx.db);
