@@ -276,11 +276,7 @@ export async function countedAfter(ex: Executor, tenantId: string, after: Positi
   return rows[0]!.n;
 }
 
-/** Oldest transaction still running: every event with a smaller xid is committed or gone for good. */
-export async function safeHorizon(ex: Executor): Promise<string> {
-  const { rows } = await ex.query<{ h: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`);
-  return rows[0]!.h;
-}
+export { safeHorizon } from '../../platform/db/horizon.js';
 
 /** The last counted event of a tenant below the horizon, or START when there is none. */
 export async function lastPositionBelow(ex: Executor, tenantId: string, horizon: string): Promise<Position> {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/types.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 import type { EventRow } from './envelope.js';
 
 /**
@@ -40,11 +41,7 @@ export async function advanceCheckpoint(tx: Executor, sink: string, to: Position
   );
 }
 
-/** Every transaction below this xid has ended: no event can still appear below it. */
-export async function safeHorizon(ex: Executor): Promise<string> {
-  const { rows } = await ex.query<{ horizon: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
-  return rows[0]!.horizon;
-}
+export { safeHorizon } from '../../platform/db/horizon.js';
 
 /** Positions after `after`, strictly below the horizon, in (xid, id) order. */
 export async function positionsAfter(ex: Executor, after: Position, horizon: string, limit: number): Promise<Position[]> {
@@ -96,15 +93,18 @@ export async function findBlockers(ex: Executor, after: Position, upTo: Position
   return rows;
 }
 
-/** The events in (after, upTo] with what their envelopes need, in id order (publication order). */
-export async function loadEvents(ex: Executor, after: Position, upTo: Position): Promise<EventRow[]> {
-  const { rows } = await ex.query<EventRow>(
-    `SELECT e.id, e.xid::text AS xid, e.tenant_id AS "tenantId", t.slug AS "tenantSlug", e.order_id AS "orderId",
+/** Events with what their envelopes need (tenant slug, order code and currency); callers add WHERE and ORDER BY. */
+const EVENT_ROWS = `SELECT e.id, e.xid::text AS xid, e.tenant_id AS "tenantId", t.slug AS "tenantSlug", e.order_id AS "orderId",
        o.order_code AS "orderCode", o.currency::text AS currency, e.type, e.from_status AS "fromStatus",
        e.to_status AS "toStatus", e.data, e.created_at AS "createdAt"
      FROM order_events e
      JOIN tenants t ON t.id = e.tenant_id
-     LEFT JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id
+     LEFT JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id`;
+
+/** The events in (after, upTo] with what their envelopes need, in id order (publication order). */
+export async function loadEvents(ex: Executor, after: Position, upTo: Position): Promise<EventRow[]> {
+  const { rows } = await ex.query<EventRow>(
+    `${EVENT_ROWS}
      WHERE (e.xid, e.id) > ($1::xid8, $2::bigint) AND (e.xid, e.id) <= ($3::xid8, $4::bigint)
      ORDER BY e.id`,
     [after.xid, after.id, upTo.xid, upTo.id],
@@ -116,12 +116,7 @@ export async function loadEvents(ex: Executor, after: Position, upTo: Position):
 export async function loadEventsById(ex: Executor, ids: readonly number[]): Promise<EventRow[]> {
   if (ids.length === 0) return [];
   const { rows } = await ex.query<EventRow>(
-    `SELECT e.id, e.xid::text AS xid, e.tenant_id AS "tenantId", t.slug AS "tenantSlug", e.order_id AS "orderId",
-       o.order_code AS "orderCode", o.currency::text AS currency, e.type, e.from_status AS "fromStatus",
-       e.to_status AS "toStatus", e.data, e.created_at AS "createdAt"
-     FROM order_events e
-     JOIN tenants t ON t.id = e.tenant_id
-     LEFT JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id
+    `${EVENT_ROWS}
      WHERE e.id = ANY($1::bigint[])
      ORDER BY e.id`,
     [ids],
@@ -140,9 +135,5 @@ export async function latestPositionBelow(ex: Executor, horizon: string): Promis
 
 /** The latest position below the horizon: where a tail that starts "now" begins. */
 export async function latestPosition(ex: Executor): Promise<Position> {
-  const { rows } = await ex.query<Position>(
-    `SELECT e.xid::text AS xid, e.id FROM order_events e
-     WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
-  );
-  return rows[0] ?? { xid: '0', id: 0 };
+  return (await latestPositionBelow(ex, await safeHorizon(ex))) ?? { xid: '0', id: 0 };
 }
