@@ -18,6 +18,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { startWorkers } from '../../src/worker.js';
 import { benchFile, benchLines } from '../lib/fixtures.js';
 import { peakRssMb, report, seconds } from '../lib/report.js';
+import { schemaWriteFloor } from '../lib/schema-floor.js';
 
 const mode = process.env.BENCH_MODE === 'pipeline' ? 'pipeline' : 'ingest';
 const lines = benchLines();
@@ -36,6 +37,8 @@ if (mode === 'ingest') {
   report({ figure: 'ingest: parse, validate, write orders and items', value: Math.round(lines / ingestSeconds), unit: 'lines/s', better: 'higher' });
   report({ figure: 'ingest: orders created', value: imp.ordersCreated, unit: 'orders', better: 'higher' });
   report({ figure: 'ingest peak RSS', value: peakRssMb(), unit: 'MB', better: 'lower' });
+  const floor = await schemaWriteFloor(ctx.db, tenant.id);
+  report({ figure: 'floor: the same rows written into the schema', value: Math.round(lines / floor.seconds), unit: 'lines/s', better: 'higher' });
 } else {
   const open = async () =>
     (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE tenant_id = $1 AND status IN ('pending', 'reserved')`, [tenant.id])).rows[0]!.n;
