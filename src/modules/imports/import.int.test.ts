@@ -7,8 +7,9 @@ import { newProduct, newTenant } from '../../../test/factories.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { generateLines } from './generate-csv.js';
 import { resolveImportOptions, type RawImportOptions } from './import.options.js';
-import { pageImportErrors, rejectionsByKind, type ImportRow } from './import.repository.js';
-import { importFile, type FileImportOptions } from './import.service.js';
+import { materializeChunk, materializeImport } from './import.materialize.js';
+import { findImport, pageImportErrors, rejectionsByKind, type ImportRow } from './import.repository.js';
+import { importFile, importUpload, type FileImportOptions } from './import.service.js';
 import { loadNorthwindLookups } from './presets/northwind.js';
 
 /*
@@ -206,6 +207,50 @@ describe('importFile', () => {
       `SELECT import_id AS imp, count(*)::int AS n FROM import_errors WHERE import_id = ANY($1) GROUP BY import_id`, [[expected.id, resumed.id]]);
     expect(errors.map((e) => e.n)).toEqual([errors[0]!.n, errors[0]!.n]);
     accounted(resumed);
+  });
+
+  it('finishes an import stopped between chunks of phase 2, with several runs racing for its chunks', async () => {
+    const text = [...generateLines({ lines: 3000, seed: 11, errorRate: 0.02 })].join('\n');
+    const clean = await newTenant(ctx.db);
+    const raced = await newTenant(ctx.db);
+    const { seedDemoCatalog } = await import('../demo/seed.service.js');
+    for (const t of [clean, raced]) await ctx.db.transaction((tx) => seedDemoCatalog(tx, t.id, { products: 1000, customers: 0, seed: 1 }));
+    const expected = await run(clean, fileOf(text));
+
+    // Phase 1 through the upload path, which leaves phase 2 to jobs (none run here).
+    const options = resolveImportOptions({});
+    const { imp: staged } = await importUpload(ctx, {
+      tenantId: raced.id, fileName: 'raced.csv', options, mapping: {}, source: (async function* () { yield Buffer.from(text); })(), bytesTotal: text.length,
+    });
+    expect(staged.phase).toBe('materializing');
+    // One chunk, then the process "dies": the plan and that chunk are committed, nothing else.
+    expect((await materializeChunk(ctx, raced.id, staged.id, 40)).kind).toBe('chunk');
+    const midway = (await findImport(ctx.db, raced.id, staged.id))!;
+    expect(midway).toMatchObject({ chunksDone: 1, status: 'running' });
+    expect(midway.chunksTotal).toBeGreaterThan(10);
+
+    // Three runs at once, each with MATERIALIZE_PARALLEL connections on PostgreSQL.
+    const chunksBy = [0, 0, 0];
+    const runs = await Promise.all(chunksBy.map((_, i) => materializeImport(ctx, raced.id, staged.id, {
+      onProgress: (imp) => { if (imp.phase === 'materializing') chunksBy[i]!++; },
+    })));
+    for (const r of runs) expect(r).toMatchObject({ status: 'completed', chunksDone: midway.chunksTotal });
+    // On PostgreSQL the runs really shared the work; on PGlite they take turns on one connection.
+    if (ctx.db.kind === 'postgres') expect(chunksBy.filter((n) => n > 0).length).toBeGreaterThan(1);
+    expect(chunksBy.reduce((a, b) => a + b, 0)).toBe(midway.chunksTotal! - 1);
+
+    const counters = (i: ImportRow) => [i.linesRead, i.linesAccepted, i.linesRejected, i.ordersCreated, i.ordersExisting, i.ordersRejected];
+    expect(counters(runs[0]!)).toEqual(counters(expected));
+    const summary = async (t: Tenant) => (await ordersOf(t)).map((o) => [o.orderCode, o.total, o.itemsCount, o.items]);
+    expect(await summary(raced)).toEqual(await summary(clean));
+    const { rows } = await ctx.db.query<{ events: number; staged: number; chunks: number }>(
+      `SELECT (SELECT count(*)::int FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.import_id = $1 AND e.type = 'order.created') AS events,
+              (SELECT count(*)::int FROM import_lines WHERE import_id = $1) AS staged,
+              (SELECT count(*)::int FROM import_chunks WHERE import_id = $1 AND done) AS chunks`,
+      [staged.id],
+    );
+    expect(rows[0]).toEqual({ events: expected.ordersCreated, staged: 0, chunks: midway.chunksTotal });
+    accounted(runs[0]!);
   });
 
   it('imports the UCI sample with every line accounted for', async () => {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { defineQueue } from '../../platform/queue/registry.js';
-import { materializeChunk, refreshStatistics } from './import.materialize.js';
+import { runChunks } from './import.materialize.js';
 
 declare module '../../platform/queue/registry.js' {
   interface JobRegistry {
@@ -22,11 +22,14 @@ defineQueue({ name: 'imports_materialize', retryLimit: 20, retryDelay: 5, retryB
 
 type Slice = { tenantId: string; importId: string; chunk?: number };
 
+/** When the last chunks are held by another run, the next slice looks again this much later. */
+const BUSY_RETRY_SECONDS = 2;
+
 /**
- * One slice of phase 2. Safe to run twice, or beside the next slice: each chunk's transaction
- * takes the import's row lock and consumes the codes after its checkpoint, so every chunk is
- * done once whichever job gets there. Killed after a chunk commits but before the next slice is
- * enqueued, the job itself expires and is retried from the checkpoint. Returns whether the import
+ * One slice of phase 2: parallel chunk runs (runChunks) for about SLICE_MS, then the next slice is
+ * enqueued. Safe to run twice, or beside the next slice: chunks are claimed FOR UPDATE SKIP
+ * LOCKED and each commits once, whichever job gets there. Killed after a chunk commits but before
+ * the next slice is enqueued, the job itself expires and is retried. Returns whether the import
  * is done (completed, or no longer materializing).
  */
 export async function materializeSlice(
@@ -34,17 +37,12 @@ export async function materializeSlice(
   s: Slice,
   opts: { budgetMs?: number; chunkOrders?: number } = {},
 ): Promise<boolean> {
-  const until = Date.now() + (opts.budgetMs ?? SLICE_MS);
-  for (let chunk = s.chunk ?? 1; ; chunk++) {
-    const r = await materializeChunk(ctx, s.tenantId, s.importId, opts.chunkOrders);
-    // The same statistics cadence as materializeImport, counted over the whole import.
-    if (!r.done || chunk > 1) await refreshStatistics(ctx.db, chunk, r.done);
-    if (r.done) return true;
-    if (Date.now() >= until) {
-      await ctx.queue.send(ctx.db, 'imports_materialize', { tenantId: s.tenantId, importId: s.importId, chunk: chunk + 1 });
-      return false;
-    }
-  }
+  const chunksBefore = (s.chunk ?? 1) - 1;
+  const r = await runChunks(ctx, s.tenantId, s.importId, { chunkOrders: opts.chunkOrders, chunksBefore, until: Date.now() + (opts.budgetMs ?? SLICE_MS) });
+  if (r.kind === 'done') return true;
+  const next = { tenantId: s.tenantId, importId: s.importId, chunk: r.chunks + 1 };
+  await ctx.queue.send(ctx.db, 'imports_materialize', next, r.kind === 'busy' ? { startAfterSeconds: BUSY_RETRY_SECONDS } : undefined);
+  return false;
 }
 
 /** Phase 2 of an uploaded import, one slice per job. */

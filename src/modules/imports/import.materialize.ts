@@ -10,11 +10,12 @@ import { findRejectedOrders, type OrderRejection } from './import.verdicts.js';
  * Phase 2 of an import: staged lines -> customers, orders, order_items, order.created events and
  * reservation jobs, set-based on the server, one transaction per chunk of order codes.
  *
- * Resumable because each chunk's transaction does all of this or none of it: it reads the
- * checkpoint (materialized_through) under the import's row lock, handles the next codes after
- * it, deletes their staged lines and moves the checkpoint. Running it twice, or in two workers at
- * once, handles each code once. Orders already in the tenant (a re-import, an overlapping file)
- * are left alone by ON CONFLICT DO NOTHING and counted as already present.
+ * The codes are split into chunks once (import_chunks), then claimed FOR UPDATE SKIP LOCKED by
+ * as many connections as run: each chunk's transaction does all of this or none of it, deletes
+ * its staged lines and marks the chunk done, so a crash loses only the chunks in flight and
+ * running it twice, or in two workers at once, handles each code once. Orders already in the
+ * tenant (a re-import, an overlapping file) are left alone by ON CONFLICT DO NOTHING and counted
+ * as already present.
  */
 
 export const MATERIALIZE_CHUNK_ORDERS = 5_000;
@@ -30,6 +31,8 @@ export const ASYNC_CHUNK = 'SET LOCAL jit = off; SET LOCAL synchronous_commit = 
 
 export interface MaterializeOptions {
   chunkOrders?: number;
+  /** Runs at once (PostgreSQL only); MATERIALIZE_PARALLEL by default. */
+  parallel?: number;
   onProgress?: (imp: ImportRow) => void;
 }
 
@@ -139,51 +142,95 @@ async function insertOrders(tx: Executor, params: unknown[]): Promise<ChunkOutco
   return rows[0]!;
 }
 
-type ChunkResult = { done: false; imp: ImportRow } | { done: true; imp: ImportRow };
+/**
+ * Splits the staged order codes into chunks of `chunkOrders` codes, once, under the import's row
+ * lock (a second planner finds the plan made and does nothing). The lower bound is the old
+ * single-chunk watermark, for an import that was materializing when 0011 was applied.
+ */
+async function planChunks(db: Pick<AppContext, 'db'>['db'], tenantId: string, importId: string, chunkOrders: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (db.kind === 'postgres') await tx.exec(ASYNC_CHUNK);
+    const imp = await findImport(tx, tenantId, importId, { lock: true });
+    if (!imp || imp.chunksTotal !== null || imp.phase !== 'materializing' || imp.status !== 'running') return;
+    const { rowCount } = await tx.query(
+      `INSERT INTO import_chunks (import_id, chunk_no, lo, hi)
+       SELECT $1, chunk + 1, coalesce(lag(hi) OVER (ORDER BY chunk), $2), hi FROM (
+         SELECT chunk, max(order_code) AS hi FROM (
+           SELECT order_code, (row_number() OVER (ORDER BY order_code) - 1) / $3 AS chunk
+           FROM (SELECT DISTINCT order_code FROM import_lines WHERE import_id = $1 AND order_code > $2) codes
+         ) numbered GROUP BY chunk
+       ) chunks`,
+      [importId, imp.materializedThrough ?? '', chunkOrders],
+    );
+    await tx.query(`UPDATE imports SET chunks_total = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, importId, rowCount]);
+  });
+}
 
-/** One chunk of order codes, or the end of the import when none are left. */
+/** 'chunk': did one; 'busy': none left to claim, but others are in flight; 'done': the import is finished (or stopped). */
+export type ChunkResult = { kind: 'chunk'; imp: ImportRow } | { kind: 'busy' } | { kind: 'done'; imp: ImportRow };
+
+/**
+ * Claims the next chunk no other transaction holds (FOR UPDATE SKIP LOCKED) and materializes it,
+ * or finishes the import when every chunk is done. Any number of these can run at once, in this
+ * process or others: each chunk commits once, with its done flag, whoever claims it.
+ */
 export async function materializeChunk(
   ctx: Pick<AppContext, 'db' | 'queue'>,
   tenantId: string,
   importId: string,
   chunkOrders = MATERIALIZE_CHUNK_ORDERS,
 ): Promise<ChunkResult> {
-  return ctx.db.transaction(async (tx) => {
-    if (ctx.db.kind === 'postgres') await tx.exec(ASYNC_CHUNK);
-    const imp = await findImport(tx, tenantId, importId, { lock: true });
-    if (!imp) throw new Error(`import ${importId} vanished while materializing`);
-    if (imp.phase !== 'materializing' || imp.status !== 'running') return { done: true, imp };
-    const lo = imp.materializedThrough ?? '';
-    const { rows: codeRows } = await tx.query<{ code: string }>(
-      `SELECT DISTINCT order_code AS code FROM import_lines WHERE import_id = $1 AND order_code > $2 ORDER BY order_code LIMIT $3`,
-      [importId, lo, chunkOrders],
-    );
-    if (codeRows.length === 0) {
-      if (ctx.db.kind === 'postgres') await tx.exec('SET LOCAL synchronous_commit = on');
-      return { done: true, imp: await finishImport(tx, imp) };
-    }
-    const codes = codeRows.map((r) => r.code);
-    const hi = codes[codes.length - 1]!;
+  let imp = await findImport(ctx.db, tenantId, importId);
+  if (!imp) throw new Error(`import ${importId} vanished while materializing`);
+  if (imp.phase !== 'materializing' || imp.status !== 'running') return { kind: 'done', imp };
+  if (imp.chunksTotal === null) await planChunks(ctx.db, tenantId, importId, chunkOrders);
 
-    const rejected = await findRejectedOrders(tx, tenantId, importId, { lo, hi, codes }, !imp.options.createProducts);
+  const claimed = await ctx.db.transaction(async (tx): Promise<ChunkResult | null> => {
+    if (ctx.db.kind === 'postgres') await tx.exec(ASYNC_CHUNK);
+    const { rows: [chunk] } = await tx.query<{ chunkNo: number; lo: string; hi: string }>(
+      `SELECT chunk_no AS "chunkNo", lo, hi FROM import_chunks WHERE import_id = $1 AND NOT done
+       ORDER BY chunk_no LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [importId],
+    );
+    if (!chunk) return null;
+    const { lo, hi } = chunk;
+    const { rows: codeRows } = await tx.query<{ code: string }>(
+      `SELECT DISTINCT order_code AS code FROM import_lines WHERE import_id = $1 AND order_code > $2 AND order_code <= $3`,
+      [importId, lo, hi],
+    );
+    const codes = codeRows.map((r) => r.code);
+    const options = imp!.options;
+    const rejected = codes.length === 0 ? [] : await findRejectedOrders(tx, tenantId, importId, { lo, hi, codes }, !options.createProducts);
     const linesRejected = await rejectOrders(tx, tenantId, importId, rejected);
     const params = [tenantId, importId, lo, hi, rejected.map((r) => r.orderCode)];
-    if (imp.options.createProducts) await createMissingProducts(tx, params, importId, imp.options.defaultStock);
+    if (options.createProducts) await createMissingProducts(tx, params, importId, options.defaultStock);
     // Orders, their items and their order.created events, in one statement.
-    const outcome = await insertOrders(tx, params);
+    const outcome = codes.length === 0 ? { createdIds: [], acceptedOrders: 0, acceptedLines: 0 } : await insertOrders(tx, params);
     // Accepted orders enter the workflow in the transaction that created them, in batches.
     await enqueueReservation(ctx, tx, tenantId, outcome.createdIds);
     await tx.query(`DELETE FROM import_lines WHERE import_id = $1 AND order_code > $2 AND order_code <= $3`, [importId, lo, hi]);
+    await tx.query(`UPDATE import_chunks SET done = true WHERE import_id = $1 AND chunk_no = $2`, [importId, chunk.chunkNo]);
+    // Last, so the import's row lock is held only from here to the commit.
     const { rows } = await tx.query<{ id: string }>(
-      `UPDATE imports SET materialized_through = $3,
-         lines_accepted = lines_accepted + $4, lines_rejected = lines_rejected + $5,
-         orders_created = orders_created + $6, orders_existing = orders_existing + $7, orders_rejected = orders_rejected + $8
-       WHERE tenant_id = $1 AND id = $2 RETURNING id`,
-      [tenantId, importId, hi, outcome.acceptedLines, linesRejected, outcome.createdIds.length,
+      `UPDATE imports SET chunks_done = chunks_done + 1,
+         lines_accepted = lines_accepted + $3, lines_rejected = lines_rejected + $4,
+         orders_created = orders_created + $5, orders_existing = orders_existing + $6, orders_rejected = orders_rejected + $7
+       WHERE tenant_id = $1 AND id = $2 AND phase = 'materializing' AND status = 'running' RETURNING id`,
+      [tenantId, importId, outcome.acceptedLines, linesRejected, outcome.createdIds.length,
         outcome.acceptedOrders - outcome.createdIds.length, rejected.length],
     );
-    if (rows.length !== 1) throw new Error(`import ${importId} could not be updated`);
-    return { done: false, imp: (await findImport(tx, tenantId, importId))! };
+    if (rows.length !== 1) throw new Error(`import ${importId} stopped materializing while chunk ${chunk.chunkNo} was being written`);
+    return { kind: 'chunk', imp: (await findImport(tx, tenantId, importId))! };
+  });
+  if (claimed) return claimed;
+
+  // Nothing to claim: finish if every chunk is done, under the row lock so only one run does it.
+  return ctx.db.transaction(async (tx) => {
+    imp = await findImport(tx, tenantId, importId, { lock: true });
+    if (!imp) throw new Error(`import ${importId} vanished while materializing`);
+    if (imp.phase !== 'materializing' || imp.status !== 'running') return { kind: 'done', imp };
+    if (imp.chunksTotal === null || imp.chunksDone < imp.chunksTotal) return { kind: 'busy' };
+    return { kind: 'done', imp: await finishImport(tx, imp) };
   });
 }
 
@@ -218,18 +265,85 @@ export async function refreshStatistics(db: Pick<AppContext, 'db'>['db'], chunk:
   if (done || (chunk & (chunk - 1)) === 0) await db.exec('ANALYZE orders, order_items, customers, products');
 }
 
-/** Runs phase 2 to the end (or returns at once if it is already done). Safe to run twice. */
+/**
+ * Connections materializing one import at once on PostgreSQL. Each chunk is one backend's work
+ * (the statements are set-based but not parallel plans), so a second connection uses the second
+ * core; on PGlite there is one connection and a second runner would only wait for it.
+ */
+export const MATERIALIZE_PARALLEL = 2;
+
+export interface RunChunksOptions {
+  chunkOrders?: number;
+  parallel?: number;
+  /** Stop claiming chunks after this time (epoch ms; each runner does at least one); the result is then 'budget'. */
+  until?: number;
+  /** Chunks this import had done before this call: the statistics cadence counts over the whole import. */
+  chunksBefore?: number;
+  onChunk?: (imp: ImportRow) => void;
+}
+
+/** Runs `parallel` chunk loops until the import is done, others hold the last chunks, or the time is up. */
+export async function runChunks(
+  ctx: Pick<AppContext, 'db' | 'queue'>,
+  tenantId: string,
+  importId: string,
+  opts: RunChunksOptions = {},
+): Promise<{ kind: 'done'; imp: ImportRow } | { kind: 'busy' | 'budget'; chunks: number }> {
+  const parallel = ctx.db.kind === 'postgres' ? Math.max(1, opts.parallel ?? MATERIALIZE_PARALLEL) : 1;
+  let chunks = opts.chunksBefore ?? 0;
+  let finished: ImportRow | undefined;
+  let outOfTime = false;
+  let failed = false;
+  const runner = async (): Promise<void> => {
+    while (!finished && !failed) {
+      const r = await materializeChunk(ctx, tenantId, importId, opts.chunkOrders).catch((err: unknown) => {
+        failed = true; // the other runners stop after their chunk
+        throw err;
+      });
+      if (r.kind === 'busy') return;
+      if (r.kind === 'done') {
+        finished = r.imp;
+        return;
+      }
+      opts.onChunk?.(r.imp);
+      await refreshStatistics(ctx.db, ++chunks, false);
+      // Checked after a chunk: a spent budget still does one, so every slice makes progress.
+      if (opts.until !== undefined && Date.now() >= opts.until) {
+        outOfTime = true;
+        return;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: parallel }, runner));
+  const rejected = results.find((r) => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  // Only an import that this run finished has new rows worth analyzing at the end.
+  if (finished) {
+    if (chunks > (opts.chunksBefore ?? 0)) await refreshStatistics(ctx.db, chunks, true);
+    return { kind: 'done', imp: finished };
+  }
+  return { kind: outOfTime ? 'budget' : 'busy', chunks };
+}
+
+const BUSY_POLL_MS = 250;
+
+/** Runs phase 2 to the end (or returns at once if it is already done). Safe to run twice, and beside other runs. */
 export async function materializeImport(
   ctx: Pick<AppContext, 'db' | 'queue'>,
   tenantId: string,
   importId: string,
   opts: MaterializeOptions = {},
 ): Promise<ImportRow> {
-  for (let chunk = 1; ; chunk++) {
-    const r = await materializeChunk(ctx, tenantId, importId, opts.chunkOrders);
-    opts.onProgress?.(r.imp);
-    // Only an import that this run finished (chunk > 1) has new rows worth analyzing at the end.
-    if (!r.done || chunk > 1) await refreshStatistics(ctx.db, chunk, r.done);
-    if (r.done) return r.imp;
+  let chunksBefore = 0;
+  for (;;) {
+    const r = await runChunks(ctx, tenantId, importId, { ...opts, chunksBefore, onChunk: opts.onProgress });
+    if (r.kind === 'done') {
+      opts.onProgress?.(r.imp);
+      return r.imp;
+    }
+    // The last chunks are held by another run (a job, another process): wait for them to commit,
+    // or for their holder's connection to die and release them.
+    chunksBefore = r.chunks;
+    await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
   }
 }

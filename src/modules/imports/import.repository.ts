@@ -38,7 +38,11 @@ export interface ImportRow {
   ordersExisting: number;
   ordersRejected: number;
   checkpointLine: number;
+  /** Order codes <= this one were materialized before import_chunks existed (0011); the plan starts after it. */
   materializedThrough: string | null;
+  /** Phase 2's chunks: planned (null until phase 2 starts) and done. */
+  chunksTotal: number | null;
+  chunksDone: number;
   error: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -49,7 +53,8 @@ export const IMPORT_COLUMNS = `id, tenant_id AS "tenantId", file_name AS "fileNa
   status, phase, source, bytes_total AS "bytesTotal", bytes_read AS "bytesRead", lines_read AS "linesRead",
   lines_staged AS "linesStaged", lines_accepted AS "linesAccepted", lines_rejected AS "linesRejected",
   orders_created AS "ordersCreated", orders_existing AS "ordersExisting", orders_rejected AS "ordersRejected",
-  checkpoint_line AS "checkpointLine", materialized_through AS "materializedThrough", error,
+  checkpoint_line AS "checkpointLine", materialized_through AS "materializedThrough",
+  chunks_total AS "chunksTotal", chunks_done AS "chunksDone", error,
   created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewImport {
