@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, testRedisUrl } from '../../../test/backend.js';
-import { runCli } from '../../../test/cli.js';
-import { createTestContext, TEST_SECRET, type TestContext } from '../../../test/context.js';
+import { cliEnvFor, runCli } from '../../../test/cli.js';
+import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newCustomer, newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import { createRedis } from '../../platform/redis.js';
@@ -201,17 +198,11 @@ describe.runIf(onPostgres && Boolean(testRedisUrl))('ordersys kpi', () => {
   let ctx: TestContext;
   let tenant: Tenant;
   let env: Record<string, string | undefined>;
+  let cleanup = () => {};
   beforeAll(async () => {
     ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' });
     tenant = await newTenant(ctx.db);
-    const db = ctx.config.database;
-    env = {
-      DATABASE_URL: db.kind === 'postgres' ? db.url : undefined,
-      REDIS_URL: testRedisUrl,
-      ORDERSYS_SECRET: TEST_SECRET,
-      ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-kpi-cli-')),
-      ORDERSYS_DEFAULT_TENANT: tenant.slug,
-    };
+    ({ env, cleanup } = cliEnvFor(ctx, tenant.slug, { REDIS_URL: testRedisUrl }));
     // Real completions: `kpi verify` also checks the ledger against the order rows, which the
     // hand-written events of seedActivity would not match.
     const product = await newProduct(ctx.db, tenant, { stock: 100 });
@@ -221,7 +212,7 @@ describe.runIf(onPostgres && Boolean(testRedisUrl))('ordersys kpi', () => {
   });
   afterAll(async () => {
     await ctx.dispose();
-    if (env?.ORDERSYS_DATA_DIR) rmSync(env.ORDERSYS_DATA_DIR, { recursive: true, force: true });
+    cleanup();
   });
 
   it('prints KPIs and the leaderboard, and verify exits non-zero on drift until rebuild', async () => {

@@ -4,7 +4,7 @@ import { bearer, newApiKey, newProduct, newTenant } from '../../../test/factorie
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { findImport } from './import.repository.js';
 import { materializeSlice } from './import.jobs.js';
-import { MATERIALIZE_PARALLEL } from './import.materialize.js';
+import { materializeParallelism } from './import.materialize.js';
 
 /*
  * imports_materialize does bounded work per job (so its expiry can be short): a slice runs chunks
@@ -45,11 +45,11 @@ describe('imports_materialize slices', () => {
   it('stops after its budget and enqueues the next slice, which carries on from the checkpoint', async () => {
     const id = await uploaded('S', 25);
     const slice = { tenantId: tenant.id, importId: id };
-    // A spent budget still does one chunk per runner (one on PGlite, MATERIALIZE_PARALLEL on
-    // PostgreSQL): every slice makes progress, and stops short of the third chunk.
+    // A spent budget still does one chunk per runner: every slice makes progress, and stops short
+    // of the third chunk.
     expect(await materializeSlice(t.ctx, slice, { budgetMs: 0, chunkOrders: 10 })).toBe(false);
     const after = (await findImport(t.ctx.db, tenant.id, id))!;
-    const runners = t.ctx.db.kind === 'postgres' ? MATERIALIZE_PARALLEL : 1;
+    const runners = materializeParallelism(t.ctx);
     expect(after).toMatchObject({ ordersCreated: 10 * runners, chunksDone: runners, chunksTotal: 3, status: 'running' });
     expect(await slicesOf(id)).toEqual([1, runners + 1]);
 

@@ -21,7 +21,7 @@ import './import.jobs.js';
  * streams, then leaves phase 2 to the imports_materialize job).
  */
 
-type Ctx = Pick<AppContext, 'db' | 'queue'>;
+type Ctx = Pick<AppContext, 'db' | 'queue'> & Partial<Pick<AppContext, 'role'>>;
 type Source = AsyncIterable<Uint8Array | string>;
 
 export interface ReadPhaseOptions extends StageOptions {

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/backend.js';
-import { runCli } from '../../../test/cli.js';
-import { createTestContext, TEST_SECRET, type TestContext } from '../../../test/context.js';
+import { cliEnvFor, runCli } from '../../../test/cli.js';
+import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import { parseSince } from '../../cli/notifications.command.js';
@@ -32,16 +32,11 @@ describe('ordersys notifications report', () => {
     let ctx: TestContext;
     let tenant: Tenant;
     let env: Record<string, string | undefined>;
+    let cleanup = () => {};
     beforeAll(async () => {
       ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' });
       tenant = await newTenant(ctx.db);
-      const db = ctx.config.database;
-      env = {
-        DATABASE_URL: db.kind === 'postgres' ? db.url : undefined,
-        ORDERSYS_SECRET: TEST_SECRET,
-        ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-nf-cli-')),
-        ORDERSYS_DEFAULT_TENANT: tenant.slug,
-      };
+      ({ env, cleanup } = cliEnvFor(ctx, tenant.slug));
       const p = await newProduct(ctx.db, tenant);
       const ids = await placeOrders(ctx, tenant.id, [newOrder({ [p.sku]: 1 }), newOrder({ [p.sku]: 1 })]);
       await runWorkflow(ctx, tenant.id, ids);
@@ -49,7 +44,10 @@ describe('ordersys notifications report', () => {
       const { rows } = await ctx.db.query<{ id: string }>(`SELECT id FROM notifications WHERE tenant_id = $1 AND type = 'order_confirmation'`, [tenant.id]);
       await deliverNotifications(ctx, tenant.id, rows.map((r) => r.id));
     });
-    afterAll(() => ctx.dispose());
+    afterAll(async () => {
+      await ctx.dispose();
+      cleanup();
+    });
 
     it('prints the history with totals, filtered', async () => {
       const all = await runCli(['notifications', 'report'], env);

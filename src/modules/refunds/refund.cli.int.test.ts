@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/backend.js';
-import { runCli } from '../../../test/cli.js';
-import { createTestContext, TEST_SECRET, type TestContext } from '../../../test/context.js';
+import { cliEnvFor, runCli } from '../../../test/cli.js';
+import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import { findOrder } from '../orders/order.repository.js';
@@ -17,19 +14,16 @@ describe.runIf(onPostgres)('ordersys refund', () => {
   let ctx: TestContext;
   let tenant: Tenant;
   let env: Record<string, string | undefined>;
+  let cleanup = () => {};
   beforeAll(async () => {
     ctx = await createTestContext('cli', GATEWAY);
     tenant = await newTenant(ctx.db);
-    const db = ctx.config.database;
-    env = {
-      ...GATEWAY,
-      DATABASE_URL: db.kind === 'postgres' ? db.url : undefined,
-      ORDERSYS_SECRET: TEST_SECRET,
-      ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-refund-cli-')),
-      ORDERSYS_DEFAULT_TENANT: tenant.slug,
-    };
+    ({ env, cleanup } = cliEnvFor(ctx, tenant.slug, GATEWAY));
   });
-  afterAll(() => ctx.dispose());
+  afterAll(async () => {
+    await ctx.dispose();
+    cleanup();
+  });
 
   it('refunds by order code once per key, and refuses more than is left', async () => {
     const product = await newProduct(ctx.db, tenant);
