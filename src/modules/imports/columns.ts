@@ -10,6 +10,23 @@ import type { LineError, MappedLine } from './types.js';
 /** 'Order Code', 'order_code', 'ORDER-CODE' and 'ordercode' all name the same column. */
 export const normalizeHeader = (name: string): string => name.trim().toLowerCase().replace(/[\s_-]+/g, '');
 
+const LISTED_HEADERS = 20;
+const LISTED_HEADER_CHARS = 40;
+
+/**
+ * The header's names for an error message, bounded: the first 20, each cut at 40 characters. A
+ * file that is not CSV at all (a 10 MB first line, a binary) must not become a 10 MB message
+ * stored with the import and returned by GET /imports/:id.
+ */
+export function listHeaders(header: readonly string[]): string {
+  const names = header.slice(0, LISTED_HEADERS).map((h) => {
+    const name = h.trim();
+    return name.length > LISTED_HEADER_CHARS ? `${name.slice(0, LISTED_HEADER_CHARS)}…` : name;
+  });
+  const more = header.length - names.length;
+  return more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
+}
+
 /**
  * Column index for each wanted name (keys are the caller's names, values the header names to
  * look for). Names every missing column at once and lists the headers found.
@@ -32,7 +49,7 @@ export function findColumns<K extends string>(header: readonly string[], wanted:
     else found[key] = i;
     if (repeated.some((r) => normalizeHeader(r) === normalizeHeader(name))) ambiguous.push(name);
   }
-  const headers = header.map((h) => h.trim()).join(', ');
+  const headers = listHeaders(header);
   if (missing.length > 0) {
     const what = missing.length === 1 ? 'column' : 'columns';
     return { ok: false, reason: `The file has no ${what} ${missing.join(', ')}. Its header has: ${headers}.` };

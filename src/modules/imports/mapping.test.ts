@@ -36,6 +36,15 @@ describe(nativeMapper.name, () => {
     });
   });
 
+  it('lists at most 20 header names, each cut at 40 characters: a non-CSV file does not become the message', () => {
+    const wide = [`${'x'.repeat(10_000_000)}`, ...Array.from({ length: 29 }, (_, i) => `col${i + 1}`)];
+    const result = nativeMapper(wide);
+    expect(result.ok).toBe(false);
+    const reason = result.ok ? '' : result.reason;
+    expect(reason).toMatch(new RegExp(`Its header has: ${'x'.repeat(40)}…, col1, col2, .*, col19 and 10 more\\.$`));
+    expect(reason.length).toBeLessThan(400);
+  });
+
   it('refuses a header that names a column twice', () => {
     expect(nativeMapper([...HEADER, 'SKU'])).toMatchObject({ ok: false, reason: expect.stringMatching(/names sku more than once/) });
   });
