@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/backend.js';
-import { cliEnvFor, runCli } from '../../../test/cli.js';
+import { cliEnvFor } from '../../../test/cli-env.js';
+import { runCli } from '../../../test/cli.js';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
