@@ -142,6 +142,29 @@ describe('importFile', () => {
     accounted(imp);
   });
 
+  it('rejects orders with two currencies, order dates apart, too much of one SKU or too large a total, and only those', async () => {
+    const tenant = await newTenant(ctx.db);
+    await catalog(tenant, { 'SKU-1': 250 });
+    const line = (code: string, at: string, q: number, price: string, currency = 'EUR') => `${code},2024-05-01T${at}Z,c@example.com,C,SKU-1,P,${q},${price},${currency}`;
+    const text = [HEADER,
+      line('C-1', '10:00:00', 1, '2.50'), line('C-1', '10:00:00', 1, '2.50', 'USD'),
+      line('T-1', '10:00:00', 1, '2.50'), line('T-1', '12:00:00', 1, '2.50'),
+      line('Q-1', '10:00:00', 600_000, '2.50'), line('Q-1', '10:00:00', 600_000, '2.50'),
+      line('L-1', '10:00:00', 1000, '100000000000.00'),
+      line('OK-1', '10:00:00', 1, '2.50'), line('OK-1', '10:59:00', 2, '2.50'),
+    ].join('\n');
+    const imp = await run(tenant, fileOf(text));
+    expect(imp).toMatchObject({ linesRead: 9, linesAccepted: 2, linesRejected: 7, ordersCreated: 1, ordersRejected: 4 });
+    expect((await ordersOf(tenant)).map((o) => [o.orderCode, o.items.map((i) => i.quantity)])).toEqual([['OK-1', [3]]]);
+    const reasons = [...new Map((await errorsOf(imp)).map((e) => [e.reason, e.field])).entries()];
+    expect(reasons.sort()).toEqual([
+      ['order C-1 rejected: two currencies (EUR on line 2, USD on line 3)', 'currency'],
+      ['order L-1 rejected: its total is too large to store', 'unit_price'],
+      ['order Q-1 rejected: sku SKU-1 adds up to more than 1000000', 'quantity'],
+      ['order T-1 rejected: its lines have different order dates (2024-05-01T10:00:00Z and 2024-05-01T12:00:00Z)', 'order_date'],
+    ]);
+  });
+
   it('rejects orders with unknown SKUs, or creates the products with --create-products and their initial stock', async () => {
     const tenant = await newTenant(ctx.db);
     await catalog(tenant, { 'SKU-1': 250 });

@@ -51,8 +51,54 @@ const MAX_TOTAL = Number.MAX_SAFE_INTEGER;
 /**
  * Orders among the staged lines with codes in (lo, hi] that must be rejected, and why.
  * `checkCatalog`: an unknown SKU rejects the order (false when the import creates products).
+ *
+ * Two passes: one set of aggregates finds the orders that break some rule (emails, currencies
+ * or one SKU's prices that are not all equal, and so on), then the detailed query, with its
+ * window functions, explains only those. Most orders are fine: explaining all of them cost
+ * ~0.1 s per 5,000 orders, most of it sorting for the windows.
  */
 export async function findRejectedOrders(
+  tx: Executor,
+  tenantId: string,
+  importId: string,
+  range: { lo: string; hi: string; codes: readonly string[] },
+  checkCatalog: boolean,
+): Promise<OrderRejection[]> {
+  const suspects = await findSuspects(tx, tenantId, importId, range, checkCatalog);
+  return suspects.length === 0 ? [] : explainRejections(tx, tenantId, importId, { ...range, codes: suspects }, checkCatalog);
+}
+
+/** Codes of the orders that break at least one rule: a superset of nothing, the exact set explainRejections words. */
+async function findSuspects(
+  tx: Executor,
+  tenantId: string,
+  importId: string,
+  range: { lo: string; hi: string; codes: readonly string[] },
+  checkCatalog: boolean,
+): Promise<string[]> {
+  const { rows } = await tx.query<{ code: string }>(
+    `WITH s AS (
+       SELECT l.order_code, min(l.customer_email) AS e1, max(l.customer_email) AS e2, min(l.currency) AS c1, max(l.currency) AS c2,
+              min(l.unit_price) <> max(l.unit_price) AS two_prices, sum(l.quantity) AS quantity,
+              sum(l.quantity::numeric * l.unit_price) AS total, min(l.order_date) AS d1, max(l.order_date) AS d2,
+              bool_or($6 AND p.id IS NULL) AS unknown
+       FROM import_lines l
+       LEFT JOIN products p ON $6 AND p.tenant_id = $1 AND p.sku = l.sku
+       WHERE l.import_id = $2 AND l.order_code > $3 AND l.order_code <= $4
+       GROUP BY l.order_code, l.sku
+     )
+     SELECT order_code AS code FROM s GROUP BY order_code
+     HAVING min(e1) <> max(e2) OR min(c1) <> max(c2) OR bool_or(two_prices) OR bool_or(quantity > $8) OR sum(total) > $7
+        OR bool_or(unknown) OR max(d2) - min(d1) > $9 * interval '1 millisecond'
+     UNION
+     SELECT order_code COLLATE "C" FROM import_errors WHERE import_id = $2 AND scope = 'order' AND order_code = ANY($5::text[])`,
+    [tenantId, importId, range.lo, range.hi, range.codes, checkCatalog, MAX_TOTAL, MAX_QUANTITY, DEFAULT_DATE_TOLERANCE_MS],
+  );
+  return rows.map((r) => r.code);
+}
+
+/** The verdict and its reason for each of `range.codes` that breaks a rule. */
+async function explainRejections(
   tx: Executor,
   tenantId: string,
   importId: string,
@@ -70,7 +116,7 @@ export async function findRejectedOrders(
               ($6 AND p.id IS NULL) AS unknown
        FROM import_lines l
        LEFT JOIN products p ON $6 AND p.tenant_id = $1 AND p.sku = l.sku
-       WHERE l.import_id = $2 AND l.order_code > $3 AND l.order_code <= $4
+       WHERE l.import_id = $2 AND l.order_code > $3 AND l.order_code <= $4 AND l.order_code = ANY($5::text[] COLLATE "C")
        WINDOW w AS (PARTITION BY l.order_code ORDER BY l.line_no), s AS (PARTITION BY l.order_code, l.sku ORDER BY l.line_no)
      ), o AS (
        SELECT order_code, min(first_line) AS first_line, min(first_email) AS first_email, min(first_currency) AS first_currency,
