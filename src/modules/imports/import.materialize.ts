@@ -112,12 +112,15 @@ async function insertOrders(tx: Executor, params: unknown[]): Promise<ChunkOutco
     `WITH lines AS (
        SELECT l.* FROM ${CHUNK_LINES}
      ), items AS (
-       SELECT order_code, sku, (array_agg(product_name ORDER BY line_no))[1] AS name, sum(quantity)::int AS quantity, min(unit_price) AS unit_price
+       SELECT order_code, sku, (array_agg(product_name ORDER BY line_no))[1] AS name, sum(quantity)::int AS quantity, min(unit_price) AS unit_price,
+              min(customer_email) AS customer_email, min(currency) AS currency, min(order_date) AS placed_at
        FROM lines GROUP BY order_code, sku
      ), heads AS (
-       SELECT order_code, (array_agg(customer_email ORDER BY line_no))[1] AS customer_email, min(currency) AS currency,
-              min(order_date) AS placed_at, sum(quantity * unit_price) AS total, count(DISTINCT sku)::int AS n
-       FROM lines GROUP BY order_code
+       -- From the items, not the lines: one sort of the lines less. An accepted order's lines
+       -- share one customer, one currency and, per SKU, one price (findRejectedOrders).
+       SELECT order_code, min(customer_email) AS customer_email, min(currency) AS currency,
+              min(placed_at) AS placed_at, sum(quantity::bigint * unit_price) AS total, count(*)::int AS n
+       FROM items GROUP BY order_code
      ), created AS (
        INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source, import_id)
        SELECT $1, h.order_code, c.id, h.currency, h.total, h.n, h.placed_at, 'import', $2

@@ -61,21 +61,20 @@ export async function findRejectedOrders(
   tx: Executor,
   tenantId: string,
   importId: string,
-  range: { lo: string; hi: string; codes: readonly string[] },
+  range: CodeRange,
   checkCatalog: boolean,
 ): Promise<OrderRejection[]> {
-  const suspects = await findSuspects(tx, tenantId, importId, range, checkCatalog);
-  return suspects.length === 0 ? [] : explainRejections(tx, tenantId, importId, { ...range, codes: suspects }, checkCatalog);
+  const params = (codes: readonly string[]) =>
+    [tenantId, importId, range.lo, range.hi, codes, checkCatalog, MAX_TOTAL, MAX_QUANTITY, DEFAULT_DATE_TOLERANCE_MS];
+  const suspects = await findSuspects(tx, params(range.codes));
+  return suspects.length === 0 ? [] : explainRejections(tx, params(suspects));
 }
 
-/** Codes of the orders that break at least one rule: a superset of nothing, the exact set explainRejections words. */
-async function findSuspects(
-  tx: Executor,
-  tenantId: string,
-  importId: string,
-  range: { lo: string; hi: string; codes: readonly string[] },
-  checkCatalog: boolean,
-): Promise<string[]> {
+/** Codes in (lo, hi]; `codes` lists them (or the ones to look at). */
+type CodeRange = { lo: string; hi: string; codes: readonly string[] };
+
+/** Codes of the orders that break at least one rule: exactly the ones explainRejections words a reason for. */
+async function findSuspects(tx: Executor, params: unknown[]): Promise<string[]> {
   const { rows } = await tx.query<{ code: string }>(
     `WITH s AS (
        SELECT l.order_code, min(l.customer_email) AS e1, max(l.customer_email) AS e2, min(l.currency) AS c1, max(l.currency) AS c2,
@@ -92,19 +91,13 @@ async function findSuspects(
         OR bool_or(unknown) OR max(d2) - min(d1) > $9 * interval '1 millisecond'
      UNION
      SELECT order_code COLLATE "C" FROM import_errors WHERE import_id = $2 AND scope = 'order' AND order_code = ANY($5::text[])`,
-    [tenantId, importId, range.lo, range.hi, range.codes, checkCatalog, MAX_TOTAL, MAX_QUANTITY, DEFAULT_DATE_TOLERANCE_MS],
+    params,
   );
   return rows.map((r) => r.code);
 }
 
-/** The verdict and its reason for each of `range.codes` that breaks a rule. */
-async function explainRejections(
-  tx: Executor,
-  tenantId: string,
-  importId: string,
-  range: { lo: string; hi: string; codes: readonly string[] },
-  checkCatalog: boolean,
-): Promise<OrderRejection[]> {
+/** The verdict and its reason for each of the codes ($5) that breaks a rule. */
+async function explainRejections(tx: Executor, params: unknown[]): Promise<OrderRejection[]> {
   const { rows } = await tx.query<VerdictRow>(
     `WITH l AS (
        SELECT l.line_no, l.order_code, l.order_date, l.customer_email, l.currency, l.sku, l.quantity, l.unit_price,
@@ -152,7 +145,7 @@ async function explainRejections(
      WHERE bad.n IS NOT NULL OR o.email_line IS NOT NULL OR o.currency_line IS NOT NULL OR o.price_line IS NOT NULL
         OR o.unknown_line IS NOT NULL OR big.sku IS NOT NULL OR o.too_large
         OR o.latest - o.earliest > $9 * interval '1 millisecond'`,
-    [tenantId, importId, range.lo, range.hi, range.codes, checkCatalog, MAX_TOTAL, MAX_QUANTITY, DEFAULT_DATE_TOLERANCE_MS],
+    params,
   );
   return rows.map(verdict);
 }
