@@ -25,6 +25,7 @@ const INJECTIONS = [
   '"; TRUNCATE order_events; --',
   "%' OR '%'='",
   '\\x00',
+  'nul\u0000byte',
   '$1',
   "00000000-0000-0000-0000-000000000000' OR '1'='1",
 ];
@@ -145,13 +146,29 @@ describe('hostile requests', () => {
       const res = await t.app.inject({
         method: 'POST',
         url: '/orders',
-        headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': `inj-${attack}` },
+        headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': `inj-${encodeURIComponent(attack)}` },
         payload: { orderCode: attack, customer: { email: 'a@example.com', name: attack }, items: [{ sku: attack, quantity: 1 }] },
       });
       if (res.statusCode >= 500 || res.statusCode < 400) problems.push(`POST /orders with ${attack} -> ${res.statusCode} ${res.body.slice(0, 160)}`);
     }
     expect(problems).toEqual([]);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a NUL character in a path parameter, the query string or a JSON body with 400 naming it', async () => {
+    const auth = bearer(key);
+    const path = await t.app.inject({ method: 'GET', url: '/inventory/SKU%00X', headers: auth });
+    expect(path.statusCode).toBe(400);
+    expect(path.json().error.message).toBe('params.sku: contains a NUL character (U+0000), which cannot be stored.');
+    const query = await t.app.inject({ method: 'GET', url: '/orders?status=completed&q=a%00b', headers: auth });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.message).toMatch(/^querystring\.q: contains a NUL character/);
+    const body = await t.app.inject({
+      method: 'POST', url: '/orders', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'nul-body' },
+      payload: JSON.stringify({ orderCode: 'NUL-1', customer: { email: 'a@example.com', name: 'A\u0000B' }, items: [{ sku, quantity: 1 }] }),
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().error.message).toMatch(/^body\.customer\.name: contains a NUL character/);
   });
 
   it('stores a path-traversal upload name as a label only: the body is what gets imported', async () => {
