@@ -4,10 +4,9 @@
 -- Replaces the single materialized_through watermark, which allowed one chunk at a time; it is
 -- kept as the lower bound of the plan for an import that was materializing during the upgrade.
 
-ALTER TABLE imports
-  -- Chunks planned for phase 2; NULL until the plan is made (at the start of phase 2).
-  ADD COLUMN chunks_total integer CHECK (chunks_total >= 0),
-  ADD COLUMN chunks_done integer NOT NULL DEFAULT 0 CHECK (chunks_done >= 0);
+-- Chunks planned for phase 2; NULL until the plan is made (at the start of phase 2). How many
+-- are done is counted from import_chunks, where each chunk's transaction marks its own.
+ALTER TABLE imports ADD COLUMN chunks_total integer CHECK (chunks_total >= 0);
 
 -- Order codes in (lo, hi], COLLATE "C" like import_lines.order_code.
 CREATE TABLE import_chunks (

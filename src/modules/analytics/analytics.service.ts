@@ -14,6 +14,7 @@ import {
   type CustomerTotals,
   type Kpis,
 } from './kpi.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 import { eventsAppended } from '../orders/order.events.js';
 import { readDays, readLeaderboards, readSnapshot, replaceAll } from './kpi.store.js';
 import {
@@ -26,7 +27,6 @@ import {
   ledgerCustomers,
   ledgerLeaderboard,
   positionText,
-  safeHorizon,
   type LedgerRowsFigures,
   tenantZone,
   type TenantZone,

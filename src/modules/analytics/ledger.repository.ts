@@ -276,8 +276,6 @@ export async function countedAfter(ex: Executor, tenantId: string, after: Positi
   return rows[0]!.n;
 }
 
-export { safeHorizon } from '../../platform/db/horizon.js';
-
 /** The last counted event of a tenant below the horizon, or START when there is none. */
 export async function lastPositionBelow(ex: Executor, tenantId: string, horizon: string): Promise<Position> {
   const { rows } = await ex.query<Position>(

@@ -13,7 +13,8 @@ import { ProjectorRunner } from './analytics.jobs.js';
 import { getKpis, rebuildKpis, verifyKpis } from './analytics.service.js';
 import { applyDelta, boardKey, field, kpiKey, readCheckpoint } from './kpi.store.js';
 import { aggregate } from './kpi.js';
-import { lastPositionBelow, safeHorizon } from './ledger.repository.js';
+import { lastPositionBelow } from './ledger.repository.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 import { Projector, type ProjectorOptions } from './projector.js';
 import { catchUp, catchUpAll, settled } from './testing.js';
 

@@ -4,7 +4,8 @@ import type { Database } from '../../platform/db/types.js';
 import type { Logger } from '../../platform/logger.js';
 import { aggregate, type Delta } from './kpi.js';
 import { applyDelta, publishChange, readCheckpoints } from './kpi.store.js';
-import { listTenantZones, readFacts, safeHorizon, tenantsBehind, type Position, type TenantZone } from './ledger.repository.js';
+import { listTenantZones, readFacts, tenantsBehind, type Position, type TenantZone } from './ledger.repository.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 
 export interface ProjectorOptions {
   chunkSize?: number;

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import { readCheckpoint } from './kpi.store.js';
-import { lastPositionBelow, listTenantZones, positionText, safeHorizon } from './ledger.repository.js';
+import { lastPositionBelow, listTenantZones, positionText } from './ledger.repository.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 import { Projector } from './projector.js';
 
 const EVERYTHING = '18446744073709551615'; // the largest xid8

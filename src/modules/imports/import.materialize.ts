@@ -183,10 +183,11 @@ export async function materializeChunk(
   importId: string,
   chunkOrders = MATERIALIZE_CHUNK_ORDERS,
 ): Promise<ChunkResult> {
-  let imp = await findImport(ctx.db, tenantId, importId);
-  if (!imp) throw new Error(`import ${importId} vanished while materializing`);
-  if (imp.phase !== 'materializing' || imp.status !== 'running') return { kind: 'done', imp };
-  if (imp.chunksTotal === null) await planChunks(ctx.db, tenantId, importId, chunkOrders);
+  const current = await findImport(ctx.db, tenantId, importId);
+  if (!current) throw new Error(`import ${importId} vanished while materializing`);
+  if (current.phase !== 'materializing' || current.status !== 'running') return { kind: 'done', imp: current };
+  if (current.chunksTotal === null) await planChunks(ctx.db, tenantId, importId, chunkOrders);
+  const { options } = current;
 
   const claimed = await ctx.db.transaction(async (tx): Promise<ChunkResult | null> => {
     if (ctx.db.kind === 'postgres') await tx.exec(ASYNC_CHUNK);
@@ -202,21 +203,19 @@ export async function materializeChunk(
       [importId, lo, hi],
     );
     const codes = codeRows.map((r) => r.code);
-    const options = imp!.options;
-    const rejected = codes.length === 0 ? [] : await findRejectedOrders(tx, tenantId, importId, { lo, hi, codes }, !options.createProducts);
+    const rejected = await findRejectedOrders(tx, tenantId, importId, { lo, hi, codes }, !options.createProducts);
     const linesRejected = await rejectOrders(tx, tenantId, importId, rejected);
     const params = [tenantId, importId, lo, hi, rejected.map((r) => r.orderCode)];
     if (options.createProducts) await createMissingProducts(tx, params, importId, options.defaultStock);
     // Orders, their items and their order.created events, in one statement.
-    const outcome = codes.length === 0 ? { createdIds: [], acceptedOrders: 0, acceptedLines: 0 } : await insertOrders(tx, params);
+    const outcome = await insertOrders(tx, params);
     // Accepted orders enter the workflow in the transaction that created them, in batches.
     await enqueueReservation(ctx, tx, tenantId, outcome.createdIds);
     await tx.query(`DELETE FROM import_lines WHERE import_id = $1 AND order_code > $2 AND order_code <= $3`, [importId, lo, hi]);
     await tx.query(`UPDATE import_chunks SET done = true WHERE import_id = $1 AND chunk_no = $2`, [importId, chunk.chunkNo]);
     // Last, so the import's row lock is held only from here to the commit.
     const { rows } = await tx.query<{ id: string }>(
-      `UPDATE imports SET chunks_done = chunks_done + 1,
-         lines_accepted = lines_accepted + $3, lines_rejected = lines_rejected + $4,
+      `UPDATE imports SET lines_accepted = lines_accepted + $3, lines_rejected = lines_rejected + $4,
          orders_created = orders_created + $5, orders_existing = orders_existing + $6, orders_rejected = orders_rejected + $7
        WHERE tenant_id = $1 AND id = $2 AND phase = 'materializing' AND status = 'running' RETURNING id`,
       [tenantId, importId, outcome.acceptedLines, linesRejected, outcome.createdIds.length,
@@ -229,7 +228,7 @@ export async function materializeChunk(
 
   // Nothing to claim: finish if every chunk is done, under the row lock so only one run does it.
   return ctx.db.transaction(async (tx) => {
-    imp = await findImport(tx, tenantId, importId, { lock: true });
+    const imp = await findImport(tx, tenantId, importId, { lock: true });
     if (!imp) throw new Error(`import ${importId} vanished while materializing`);
     if (imp.phase !== 'materializing' || imp.status !== 'running') return { kind: 'done', imp };
     if (imp.chunksTotal === null || imp.chunksDone < imp.chunksTotal) return { kind: 'busy' };

@@ -40,7 +40,7 @@ export interface ImportRow {
   checkpointLine: number;
   /** Order codes <= this one were materialized before import_chunks existed (0011); the plan starts after it. */
   materializedThrough: string | null;
-  /** Phase 2's chunks: planned (null until phase 2 starts) and done. */
+  /** Phase 2's chunks: planned (null until phase 2 starts), and done (counted in import_chunks). */
   chunksTotal: number | null;
   chunksDone: number;
   error: string | null;
@@ -54,7 +54,8 @@ export const IMPORT_COLUMNS = `id, tenant_id AS "tenantId", file_name AS "fileNa
   lines_staged AS "linesStaged", lines_accepted AS "linesAccepted", lines_rejected AS "linesRejected",
   orders_created AS "ordersCreated", orders_existing AS "ordersExisting", orders_rejected AS "ordersRejected",
   checkpoint_line AS "checkpointLine", materialized_through AS "materializedThrough",
-  chunks_total AS "chunksTotal", chunks_done AS "chunksDone", error,
+  chunks_total AS "chunksTotal",
+  (SELECT count(*)::int FROM import_chunks c WHERE c.import_id = imports.id AND c.done) AS "chunksDone", error,
   created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewImport {

@@ -41,8 +41,6 @@ export async function advanceCheckpoint(tx: Executor, sink: string, to: Position
   );
 }
 
-export { safeHorizon } from '../../platform/db/horizon.js';
-
 /** Positions after `after`, strictly below the horizon, in (xid, id) order. */
 export async function positionsAfter(ex: Executor, after: Position, horizon: string, limit: number): Promise<Position[]> {
   const { rows } = await ex.query<Position>(

@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../platform/db/types.js';
 import type { EventRow } from './envelope.js';
-import { advanceCheckpoint, findBlockers, latestPositionBelow, loadEvents, lockCheckpoint, positionsAfter, positionsBetween, readCheckpoint, safeHorizon, type Position } from './outbox.repository.js';
+import { advanceCheckpoint, findBlockers, latestPositionBelow, loadEvents, lockCheckpoint, positionsAfter, positionsBetween, readCheckpoint, type Position } from './outbox.repository.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 
 /** Where a relay publishes: inside the batch transaction (webhook rows) or over the network (NATS). */
 export interface Sink {

@@ -2,7 +2,8 @@ import type { AppContext } from '../../context.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { subjectOf, toEnvelope, type Envelope } from './envelope.js';
 import { followStream } from './nats.js';
-import { latestPosition, loadEvents, positionsAfter, safeHorizon, type Position } from './outbox.repository.js';
+import { latestPosition, loadEvents, positionsAfter, type Position } from './outbox.repository.js';
+import { safeHorizon } from '../../platform/db/horizon.js';
 
 export interface TailOptions {
   type?: string;
