@@ -7,9 +7,11 @@ declare module './registry.js' {
   interface JobRegistry {
     test_probe: { n: number };
     test_probe_tuned: { n: number };
+    test_probe_drain: { n: number };
   }
 }
 defineQueue({ name: 'test_probe', retryLimit: 0 });
+defineQueue({ name: 'test_probe_drain', retryLimit: 0 });
 defineQueue({ name: 'test_probe_tuned', retryLimit: 3, expireInSeconds: 45, policy: 'singleton' });
 
 describe('JobQueue', () => {
@@ -52,6 +54,21 @@ describe('JobQueue', () => {
     await ctx.db.transaction((tx) => ctx.queue.sendMany(tx, 'test_probe', [{ n: 5 }, { n: 6 }]));
     await done;
     expect(seen.sort()).toEqual([5, 6]);
+  });
+
+  it('fetches again at once after a full fetch instead of waiting out the polling interval', async () => {
+    await ctx.db.transaction((tx) => ctx.queue.sendMany(tx, 'test_probe_drain', [1, 2, 3, 4, 5, 6].map((n) => ({ n }))));
+    const fetches: number[][] = [];
+    // A 60 s interval: were the worker to wait it out after the first full fetch of two, the
+    // other four jobs would come after the test's timeout.
+    await new Promise<void>((resolve) => {
+      void ctx.queue.work('test_probe_drain', { batchSize: 2, pollingIntervalSeconds: 60 }, async (jobs) => {
+        fetches.push(jobs.map((j) => j.data.n));
+        if (fetches.flat().length >= 6) resolve();
+      });
+    });
+    expect(fetches.map((f) => f.length)).toEqual([2, 2, 2]);
+    expect(fetches.flat().sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('brings a queue made by an older version to its definition\'s expiry and retries, keeping its policy', async () => {

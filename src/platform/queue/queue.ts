@@ -132,9 +132,12 @@ export class JobQueue {
   }
 
   async work<N extends JobName>(name: N, options: WorkOptions, handler: (jobs: Job<N>[]) => Promise<void>): Promise<void> {
-    const id = await this.boss.work<JobRegistry[N]>(
+    const batchSize = options.batchSize ?? 1;
+    // Set once work() resolves; the first fetch's handler runs after that (a database round trip).
+    const self = { id: '' };
+    self.id = await this.boss.work<JobRegistry[N]>(
       name,
-      { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
+      { batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
       async (jobs) => {
         try {
           await handler(jobs as unknown as Job<N>[]);
@@ -142,9 +145,13 @@ export class JobQueue {
           this.logger.warn({ err, queue: name, jobs: jobs.map((j) => j.id) }, 'job failed; pg-boss will retry it');
           throw err;
         }
+        // pg-boss waits out the polling interval after every fetch, even a full one: a queue of
+        // small jobs (the API's placement groups) would drain at batchSize jobs per interval.
+        // A full fetch says more may be waiting, so the next fetch starts now.
+        if (jobs.length >= batchSize && self.id) this.boss.notifyWorker(self.id);
       },
     );
-    this.workers.push(id);
+    this.workers.push(self.id);
   }
 
   async schedule<N extends JobName>(name: N, cron: string, data: JobRegistry[N]): Promise<void> {
