@@ -1,5 +1,7 @@
 import type { AppContext } from '../../context.js';
+import { mergeByTenant } from '../../platform/queue/merge.js';
 import { defineQueue } from '../../platform/queue/registry.js';
+import { RESERVE_BATCH } from './order.create.js';
 import { expireHolds, reserveBatch } from './order.workflow.js';
 
 declare module '../../platform/queue/registry.js' {
@@ -22,7 +24,7 @@ export async function registerOrderJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('orders_reserve', { batchSize: 10 }, async (jobs) => {
     // The pid in this line is how the chaos suite shows two workers never reserve the same order.
     ctx.logger.debug({ orderIds: jobs.flatMap((j) => j.data.orderIds) }, 'orders_reserve batch');
-    for (const job of jobs) await reserveBatch(ctx, job.data.tenantId, job.data.orderIds);
+    for (const batch of mergeByTenant(jobs, RESERVE_BATCH)) await reserveBatch(ctx, batch.tenantId, batch.orderIds);
   });
   await ctx.queue.work('orders_expire_holds', { batchSize: 1 }, async () => {
     const n = await expireHolds(ctx);

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { mergeByTenant } from '../../platform/queue/merge.js';
 import { defineQueue } from '../../platform/queue/registry.js';
 import { requestPayments } from './payment.service.js';
 
@@ -14,8 +15,11 @@ declare module '../../platform/queue/registry.js' {
 // event id, which the webhook applies once.
 defineQueue({ name: 'payments_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
 
+/** Orders per payments transaction when a fetch's jobs are merged (reservation batches are <= 500). */
+const PAYMENT_BATCH = 500;
+
 export async function registerPaymentJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('payments_request', { batchSize: 20 }, async (jobs) => {
-    for (const job of jobs) await requestPayments(ctx, job.data.tenantId, job.data.orderIds);
+    for (const batch of mergeByTenant(jobs, PAYMENT_BATCH)) await requestPayments(ctx, batch.tenantId, batch.orderIds);
   });
 }
