@@ -89,6 +89,17 @@ report({ figure: 'POST /orders p50', value: placed.latency.p50, unit: 'ms', bett
 report({ figure: 'POST /orders p99', value: placed.latency.p99, unit: 'ms', better: 'lower' });
 if (placed.non2xx) report({ figure: 'POST /orders non-2xx answers', value: placed.non2xx, unit: 'requests', better: 'lower' });
 
+/** How far the workflow kept up as the load stopped: orders reserved (or refused) and orders final. */
+if (worker || !split) {
+  const res = await fetch(`${url}/dashboard/summary`, { headers });
+  if (!res.ok) throw new Error(`GET /dashboard/summary answered ${res.status}: ${await res.text()}`);
+  const summary = (await res.json()) as { total: number; statuses: { status: string; count: number }[] };
+  const count = (...statuses: string[]) => summary.statuses.filter((s) => statuses.includes(s.status)).reduce((sum, s) => sum + s.count, 0);
+  const share = (n: number) => Math.round((100 * n) / Math.max(1, summary.total));
+  report({ figure: 'POST /orders: placed orders past pending when the load stopped', value: share(summary.total - count('pending')), unit: '%', better: 'higher' });
+  report({ figure: 'POST /orders: placed orders final (paid or failed) when the load stopped', value: share(count('completed', 'failed', 'payment_failed')), unit: '%', better: 'higher' });
+}
+
 const list = (await (await fetch(`${url}/orders?limit=100`, { headers })).json()) as { items: { id: string }[] };
 const ids = list.items.map((o) => o.id);
 let i = 0;
