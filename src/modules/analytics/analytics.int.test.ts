@@ -126,6 +126,21 @@ describe('analytics API', () => {
     expect(quiet.body.currencies).toEqual([expect.objectContaining({ currency: 'EUR', revenue: 0, ordersCompleted: 0, averageOrderValue: 0 })]);
   });
 
+  it("answers zeros in every currency of the tenant's catalog, once each, and none of another tenant's", async () => {
+    const tenant = await newTenant(t.ctx.db);
+    const other = await newTenant(t.ctx.db);
+    for (const currency of ['GBP', 'EUR', 'JPY', 'EUR', 'GBP']) await newProduct(t.ctx.db, tenant, { currency });
+    await newProduct(t.ctx.db, other, { currency: 'USD' });
+    const key = await newApiKey(t.ctx.db, tenant, 'viewer');
+    const quiet = await get(key, '/analytics/kpis?date=2024-01-02');
+    expect(quiet.status).toBe(200);
+    expect(quiet.body.currencies.map((c: { currency: string; revenue: number }) => [c.currency, c.revenue])).toEqual([
+      ['EUR', 0],
+      ['GBP', 0],
+      ['JPY', 0],
+    ]);
+  });
+
   it('answers 400 naming the parameter for a bad date or range', async () => {
     const tenant = await newTenant(t.ctx.db);
     const key = await newApiKey(t.ctx.db, tenant, 'viewer');

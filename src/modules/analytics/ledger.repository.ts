@@ -318,11 +318,22 @@ export async function tenantZone(ex: Executor, tenantId: string): Promise<Tenant
   return rows[0];
 }
 
-/** Currencies the tenant sells in, so a day without sales still answers zeros in each. */
+/**
+ * Currencies the tenant sells in, so a day without sales still answers zeros in each. A skip scan
+ * of products_tenant_currency (0013): one index probe per currency, not a pass over the catalog.
+ */
 export async function catalogCurrencies(ex: Executor, tenantId: string): Promise<string[]> {
-  const { rows } = await ex.query<{ currency: string }>(`SELECT DISTINCT currency FROM products WHERE tenant_id = $1 ORDER BY currency`, [tenantId], {
-    prepareAs: 'analytics.currencies',
-  });
+  const { rows } = await ex.query<{ currency: string }>(
+    `WITH RECURSIVE c AS (
+       (SELECT currency FROM products WHERE tenant_id = $1 ORDER BY currency LIMIT 1)
+       UNION ALL
+       SELECT (SELECT p.currency FROM products p WHERE p.tenant_id = $1 AND p.currency > c.currency ORDER BY p.currency LIMIT 1)
+       FROM c WHERE c.currency IS NOT NULL
+     )
+     SELECT currency FROM c WHERE currency IS NOT NULL`,
+    [tenantId],
+    { prepareAs: 'analytics.currencies' },
+  );
   return rows.map((r) => r.currency);
 }
 
