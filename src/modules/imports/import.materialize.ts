@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { analyzeQuickly } from '../../platform/db/analyze.js';
 import type { Executor } from '../../platform/db/types.js';
 import { appendEvents } from '../orders/order.events.js';
 import { enqueueReservation } from '../orders/order.create.js';
@@ -261,10 +262,13 @@ async function finishImport(tx: Executor, imp: ImportRow): Promise<ImportRow> {
  * reference checks and the chunk statements pick sequential scans that get slower with every
  * chunk (a 40,000-line file took minutes instead of seconds). PGlite has no autovacuum at all,
  * and PostgreSQL's comes a minute late: so after chunks 1, 2, 4, 8 ... (logarithmic cost), and
- * once more at the end, for whatever reads the new rows next (the workflow, kpi verify).
+ * once more at the end, for whatever reads the new rows next (the workflow, kpi verify). The
+ * refreshes along the way sample little (analyzeQuickly); the last one samples fully.
  */
 export async function refreshStatistics(db: Pick<AppContext, 'db'>['db'], chunk: number, done: boolean): Promise<void> {
-  if (done || (chunk & (chunk - 1)) === 0) await db.exec('ANALYZE orders, order_items, customers, products');
+  const tables = ['orders', 'order_items', 'customers', 'products'];
+  if (done) await db.exec(`ANALYZE ${tables.join(', ')}`);
+  else if ((chunk & (chunk - 1)) === 0) await db.transaction((tx) => analyzeQuickly(tx, tables));
 }
 
 /**
