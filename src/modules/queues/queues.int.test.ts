@@ -6,7 +6,9 @@ import { bearer, newApiKey, newTenant } from '../../../test/factories.js';
 /** A job of the test queue that failed for good with the given message. */
 async function failedJob(t: TestApp, queue: string, data: object, message: string): Promise<string> {
   const boss = t.ctx.queue.boss;
-  await boss.send(queue, data, { retryLimit: 0 });
+  // Due a second ago: pg-boss fetches jobs with start_after < now(), and on PGlite a send and the
+  // fetch right after it can read the same clock value (CI once fetched nothing).
+  await boss.send(queue, data, { retryLimit: 0, startAfter: new Date(Date.now() - 1000) });
   const [job] = await boss.fetch(queue);
   if (!job) throw new Error('test: no job to fetch');
   await boss.fail(queue, job.id, { message });
