@@ -276,6 +276,39 @@ describe('importFile', () => {
     accounted(runs[0]!);
   });
 
+  it.runIf(process.env.DATABASE_URL)('reads the chunks done after taking the import\'s row lock, not before waiting for it', async () => {
+    const tenant = await newTenant(ctx.db);
+    const text = [...generateLines({ lines: 400, seed: 5 })].join('\n');
+    const { imp: staged } = await importUpload(ctx, {
+      tenantId: tenant.id, fileName: 'locked.csv', options: resolveImportOptions({ createProducts: true, defaultStock: 100 }), mapping: {},
+      source: (async function* () { yield Buffer.from(text); })(), bytesTotal: text.length,
+    });
+    expect((await materializeChunk(ctx, tenant.id, staged.id, 10)).kind).toBe('chunk');
+
+    // A chunk's transaction: marks its chunk done, then holds the import's row until told to commit.
+    let commit!: () => void;
+    let held!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const chunk = ctx.db.transaction(async (tx) => {
+      await tx.query(`UPDATE import_chunks SET done = true WHERE import_id = $1 AND chunk_no = 2`, [staged.id]);
+      await tx.query(`UPDATE imports SET lines_read = lines_read WHERE id = $1`, [staged.id]);
+      held();
+      await committing;
+    });
+    await holding;
+    const locked = ctx.db.transaction((tx) => findImport(tx, tenant.id, staged.id, { lock: true }));
+    // The reader waits for the chunk's row lock before the chunk commits.
+    for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 10))) {
+      const { rows } = await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      waiting = rows[0]!.n > 0;
+    }
+    commit();
+    await chunk;
+    expect((await locked)!.chunksDone).toBe(2);
+  });
+
   it('imports the UCI sample with every line accounted for', async () => {
     const tenant = await newTenant(ctx.db);
     const imp = await run(tenant, `${DATASETS}/uci_online_retail_sample40k.csv`, { preset: 'uci', createProducts: true, defaultStock: 100 });

@@ -79,11 +79,15 @@ export async function insertImport(ex: Executor, tenantId: string, imp: NewImpor
   return rows[0];
 }
 
+/**
+ * The import, with `lock` under its row lock. The lock is taken by a statement of its own: a
+ * SELECT ... FOR UPDATE that waited for another transaction returns that transaction's row, but
+ * computes chunksDone (a subquery) from the snapshot it took before waiting, which can miss the
+ * chunks committed meanwhile. The read after the lock takes a new snapshot.
+ */
 export async function findImport(ex: Executor, tenantId: string, id: string, opts: { lock?: boolean } = {}): Promise<ImportRow | undefined> {
-  const { rows } = await ex.query<ImportRow>(
-    `SELECT ${IMPORT_COLUMNS} FROM imports WHERE tenant_id = $1 AND id = $2${opts.lock ? ' FOR UPDATE' : ''}`,
-    [tenantId, id],
-  );
+  if (opts.lock) await ex.query(`SELECT 1 FROM imports WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+  const { rows } = await ex.query<ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   return rows[0];
 }
 
