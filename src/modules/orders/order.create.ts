@@ -100,12 +100,7 @@ function checkOrders(orders: readonly OrderInput[], bySku: Map<string, CatalogRo
 /** Customers by email, new or existing. */
 async function customersOf(tx: Executor, tenantId: string, orders: readonly OrderInput[]): Promise<Map<string, UpsertedCustomer>> {
   const wanted = orders.map((o) => ({ email: o.customerEmail, name: o.customerName }));
-  const byEmail = new Map((await upsertCustomers(tx, tenantId, wanted)).map((c) => [c.email, c]));
-  // A customer inserted by a concurrent transaction that committed while our upsert waited on it
-  // is skipped by ON CONFLICT yet invisible to that statement's snapshot; a new statement sees it.
-  const missed = wanted.filter((c) => !byEmail.has(c.email.toLowerCase()));
-  if (missed.length) for (const c of await upsertCustomers(tx, tenantId, missed)) byEmail.set(c.email, c);
-  return byEmail;
+  return new Map((await upsertCustomers(tx, tenantId, wanted)).map((c) => [c.email, c]));
 }
 
 /**
