@@ -76,7 +76,7 @@ function factsSql(filter: Filter): { sql: string; params: unknown[] } {
 
 export async function readFacts(ex: Executor, tenantId: string, timeZone: string, after: Position, horizon: string, limit: number): Promise<Fact[]> {
   const { sql, params } = factsSql({ kind: 'feed', after, horizon, limit });
-  return (await ex.query<Fact>(sql, [tenantId, timeZone, ...params])).rows;
+  return (await ex.query<Fact>(sql, [tenantId, timeZone, ...params], { prepareAs: 'analytics.feed' })).rows;
 }
 
 export interface DayCurrencyCounters {
@@ -106,6 +106,8 @@ export async function ledgerCounters(
        count(*) FILTER (WHERE kind = 'cancelled')::int AS orders_cancelled
      FROM f GROUP BY day, currency ORDER BY day, currency`,
     [tenantId, timeZone, ...params],
+    // Each KPI read without Redis runs this: planning it took 0.7 ms, running it (a day) 0.01 ms.
+    { prepareAs: `analytics.counters.${filter === 'all' ? 'all' : 'upTo' in filter ? 'upTo' : 'days'}` },
   );
   return rows.map((r) => ({
     day: r.day,
