@@ -125,12 +125,15 @@ export class DeliveryQueue {
 
   private retryOrGiveUp(items: Item[], error: unknown): void {
     const { attempts, baseDelayMs, maxDelayMs } = this.options.behaviour.retry;
+    // One clock reading for the whole batch: read per item, it could tick between two items (a
+    // slow onFailure, a busy machine) and split the batch's retry into two groups.
+    const now = Date.now();
     for (const item of items) {
       item.attempt += 1;
       const willRetry = !this.closed && item.attempt < attempts;
       if (willRetry) {
         this.counts.retried += 1;
-        item.dueAt = Date.now() + Math.min(maxDelayMs, baseDelayMs * 2 ** (item.attempt - 1));
+        item.dueAt = now + Math.min(maxDelayMs, baseDelayMs * 2 ** (item.attempt - 1));
         this.timeline.add(item);
       } else {
         this.counts.failed += 1;
