@@ -103,13 +103,14 @@ describe('importFile', () => {
   it('groups the lines of one order wherever they are, merging one SKU at one price', async () => {
     const tenant = await newTenant(ctx.db);
     await catalog(tenant, { 'SKU-1': 250, 'SKU-2': 100 });
-    const line = (code: string, sku: string, q: number, price: string) => `${code},2024-05-01T10:00:00Z,c@example.com,C,${sku},P,${q},${price},EUR`;
-    const text = [HEADER, line('G-1', 'SKU-1', 1, '2.50'), line('G-2', 'SKU-2', 1, '1.00'), line('G-3', 'SKU-1', 1, '2.50'),
-      line('G-1', 'SKU-2', 2, '1.00'), line('G-2', 'SKU-2', 4, '1.00'), line('G-1', 'SKU-1', 3, '2.50'), line('G-3', 'SKU-1', 1, '2.49')].join('\n');
+    const line = (code: string, sku: string, q: number, price: string, name = 'P') => `${code},2024-05-01T10:00:00Z,c@example.com,C,${sku},${name},${q},${price},EUR`;
+    const text = [HEADER, line('G-1', 'SKU-1', 1, '2.50', 'Mug (first line)'), line('G-2', 'SKU-2', 1, '1.00'), line('G-3', 'SKU-1', 1, '2.50'),
+      line('G-1', 'SKU-2', 2, '1.00'), line('G-2', 'SKU-2', 4, '1.00'), line('G-1', 'SKU-1', 3, '2.50', 'A mug (a later line)'), line('G-3', 'SKU-1', 1, '2.49')].join('\n');
     const imp = await run(tenant, fileOf(text), {}, { materialize: { chunkOrders: 2 } });
     expect(imp).toMatchObject({ linesRead: 7, linesAccepted: 5, linesRejected: 2, ordersCreated: 2, ordersRejected: 1 });
     expect(await ordersOf(tenant)).toMatchObject([
-      { orderCode: 'G-1', total: 4 * 250 + 2 * 100, items: [{ sku: 'SKU-1', quantity: 4 }, { sku: 'SKU-2', quantity: 2 }] },
+      // Merged lines keep the first line's product name.
+      { orderCode: 'G-1', total: 4 * 250 + 2 * 100, items: [{ sku: 'SKU-1', quantity: 4, name: 'Mug (first line)' }, { sku: 'SKU-2', quantity: 2 }] },
       { orderCode: 'G-2', total: 500, items: [{ sku: 'SKU-2', quantity: 5 }] },
     ]);
     const reason = 'order G-3 rejected: sku SKU-1 has two prices (2.50 on line 4, 2.49 on line 8)';
