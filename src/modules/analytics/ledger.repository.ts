@@ -92,9 +92,8 @@ export async function ledgerCounters(
   timeZone: string,
   filter: { from: string; to: string } | { upTo: Position } | 'all',
 ): Promise<DayCurrencyCounters[]> {
-  const { sql, params } = factsSql(
-    filter === 'all' ? { kind: 'all' } : 'upTo' in filter ? { kind: 'upTo', at: filter.upTo } : { kind: 'days', ...filter },
-  );
+  const facts: Filter = filter === 'all' ? { kind: 'all' } : 'upTo' in filter ? { kind: 'upTo', at: filter.upTo } : { kind: 'days', ...filter };
+  const { sql, params } = factsSql(facts);
   const { rows } = await ex.query<Record<string, unknown> & { day: string; currency: string }>(
     `WITH f AS (${sql})
      SELECT day, currency,
@@ -107,7 +106,7 @@ export async function ledgerCounters(
      FROM f GROUP BY day, currency ORDER BY day, currency`,
     [tenantId, timeZone, ...params],
     // Each KPI read without Redis runs this: planning it took 0.7 ms, running it (a day) 0.01 ms.
-    { prepareAs: `analytics.counters.${filter === 'all' ? 'all' : 'upTo' in filter ? 'upTo' : 'days'}` },
+    { prepareAs: `analytics.counters.${facts.kind}` },
   );
   return rows.map((r) => ({
     day: r.day,
