@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newTenant } from '../../../test/factories.js';
+import { holdOpen, someoneWaitsForALock } from '../../../test/locks.js';
 import { upsertCustomers } from './customer.repository.js';
 
 let ctx: TestContext;
@@ -38,29 +39,16 @@ describe('upsertCustomers', () => {
 
   it.runIf(process.env.DATABASE_URL)('finds a customer that a concurrent transaction inserted while this one waited for it', async () => {
     const tenant = await newTenant(ctx.db);
-    let commit!: () => void;
-    let held!: () => void;
-    const committing = new Promise<void>((resolve) => (commit = resolve));
-    const holding = new Promise<void>((resolve) => (held = resolve));
-    const theirs = ctx.db.transaction(async (tx) => {
-      const rows = await upsertCustomers(tx, tenant.id, [{ email: 'race@example.com', name: 'Theirs' }]);
-      held();
-      await committing;
-      return rows;
-    });
-    await holding;
+    const theirs = holdOpen(ctx.db, (tx) => upsertCustomers(tx, tenant.id, [{ email: 'race@example.com', name: 'Theirs' }]));
+    await theirs.held;
     const mine = ctx.db.transaction((tx) => upsertCustomers(tx, tenant.id, [
       { email: 'race@example.com', name: 'Mine' },
       { email: 'alone@example.com', name: 'Alone' },
     ]));
     // Mine waits on their uncommitted row for race@; let them commit only once it does.
-    for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 10))) {
-      const { rows } = await ctx.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      waiting = rows[0]!.n > 0;
-    }
-    commit();
-    const [t, m] = await Promise.all([theirs, mine]);
+    await someoneWaitsForALock(ctx.db);
+    theirs.commit();
+    const [t, m] = await Promise.all([theirs.done, mine]);
     expect(t).toEqual([expect.objectContaining({ email: 'race@example.com', created: true })]);
     expect(byEmail(m).map((c) => [c.email, c.name, c.created])).toEqual([
       ['alone@example.com', 'Alone', true],

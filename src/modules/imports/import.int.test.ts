@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
+import { holdOpen, someoneWaitsForALock } from '../../../test/locks.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { generateLines } from './generate-csv.js';
 import { resolveImportOptions, type RawImportOptions } from './import.options.js';
@@ -287,26 +288,16 @@ describe('importFile', () => {
     expect((await materializeChunk(ctx, tenant.id, staged.id, 10)).kind).toBe('chunk');
 
     // A chunk's transaction: marks its chunk done, then holds the import's row until told to commit.
-    let commit!: () => void;
-    let held!: () => void;
-    const committing = new Promise<void>((resolve) => (commit = resolve));
-    const holding = new Promise<void>((resolve) => (held = resolve));
-    const chunk = ctx.db.transaction(async (tx) => {
+    const chunk = holdOpen(ctx.db, async (tx) => {
       await tx.query(`UPDATE import_chunks SET done = true WHERE import_id = $1 AND chunk_no = 2`, [staged.id]);
       await tx.query(`UPDATE imports SET lines_read = lines_read WHERE id = $1`, [staged.id]);
-      held();
-      await committing;
     });
-    await holding;
+    await chunk.held;
     const locked = ctx.db.transaction((tx) => findImport(tx, tenant.id, staged.id, { lock: true }));
     // The reader waits for the chunk's row lock before the chunk commits.
-    for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 10))) {
-      const { rows } = await ctx.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      waiting = rows[0]!.n > 0;
-    }
-    commit();
-    await chunk;
+    await someoneWaitsForALock(ctx.db);
+    chunk.commit();
+    await chunk.done;
     expect((await locked)!.chunksDone).toBe(2);
   });
 
