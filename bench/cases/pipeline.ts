@@ -13,6 +13,7 @@ import { Projector } from '../../src/modules/analytics/projector.js';
 import { seedDemoCatalog } from '../../src/modules/demo/seed.service.js';
 import { resolveImportOptions } from '../../src/modules/imports/import.options.js';
 import { importFile } from '../../src/modules/imports/import.service.js';
+import { countOrdersByStatus } from '../../src/modules/orders/status-tallies.js';
 import { ensureTenant } from '../../src/modules/tenants/tenant.repository.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startWorkers } from '../../src/worker.js';
@@ -40,8 +41,10 @@ if (mode === 'ingest') {
   const floor = await schemaWriteFloor(ctx.db, tenant.id);
   report({ figure: 'floor: the same rows written into the schema', value: Math.round(lines / floor.seconds), unit: 'lines/s', better: 'higher' });
 } else {
-  const open = async () =>
-    (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE tenant_id = $1 AND status IN ('pending', 'reserved')`, [tenant.id])).rows[0]!.n;
+  const open = async () => {
+    const counts = await countOrdersByStatus(ctx.db, tenant.id);
+    return (counts.get('pending') ?? 0) + (counts.get('reserved') ?? 0);
+  };
   while ((await open()) > 0) await new Promise((r) => setTimeout(r, 250));
   const total = seconds(t0);
   const { rows } = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE tenant_id = $1`, [tenant.id]);

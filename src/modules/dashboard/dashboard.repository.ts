@@ -2,15 +2,6 @@ import type { Executor } from '../../platform/db/types.js';
 import { ORDER_COLUMNS } from '../orders/order.types.js';
 import type { OrderWithCustomer } from '../orders/order.queries.js';
 
-/** Orders per status for the tenant: one pass over the (tenant_id, status) index. */
-export async function countOrdersByStatus(ex: Executor, tenantId: string): Promise<Map<string, number>> {
-  const { rows } = await ex.query<{ status: string; n: number }>(
-    `SELECT status, count(*)::int AS n FROM orders WHERE tenant_id = $1 GROUP BY status`,
-    [tenantId],
-  );
-  return new Map(rows.map((r) => [r.status, r.n]));
-}
-
 /**
  * The newest order event's id: the live feed's change signal, one backward step on the
  * (tenant_id, id) index. Ids are taken before commit, so a slow transaction can commit an id

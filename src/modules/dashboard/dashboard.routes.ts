@@ -7,7 +7,8 @@ import { errorResponses } from '../../http/schemas.js';
 import { DomainError } from '../../platform/errors.js';
 import { orderDto, toOrderDto } from '../orders/order.dto.js';
 import { ORDER_STATUSES } from '../orders/order.state.js';
-import { countOrdersByStatus, keyIsActive, lastEventId, searchOrdersByCode } from './dashboard.repository.js';
+import { countOrdersByStatus } from '../orders/status-tallies.js';
+import { keyIsActive, lastEventId, searchOrdersByCode } from './dashboard.repository.js';
 import { LiveHub } from './live-hub.js';
 import { mintStreamToken, verifyStreamToken } from './stream-token.js';
 

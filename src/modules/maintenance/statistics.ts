@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import { analyzeQuickly } from '../../platform/db/analyze.js';
 import type { Database } from '../../platform/db/types.js';
 import { PeriodicRunner } from '../../platform/periodic.js';
+import { foldStatusTallies } from '../orders/status-tallies.js';
 
 /*
  * Planner statistics for the tables the workflow grows by the thousand per second. With stale
@@ -64,11 +65,13 @@ export async function refreshHotStatistics(db: Database): Promise<string[]> {
 
 const keepers = new WeakMap<AppContext, PeriodicRunner>();
 
+/** Every 10 s: analyze what went stale, and fold the orders-per-status tallies (status-tallies.ts). */
 export function startStatisticsKeeper(ctx: AppContext): void {
   const keeper = new PeriodicRunner(ctx.logger, async () => {
     const analyzed = await refreshHotStatistics(ctx.db);
     if (analyzed.length > 0) ctx.logger.debug({ analyzed }, 'refreshed planner statistics');
-    return analyzed.length;
+    const folded = await foldStatusTallies(ctx.db);
+    return analyzed.length + folded;
   });
   keepers.set(ctx, keeper);
   keeper.start(CHECK_INTERVAL_MS);

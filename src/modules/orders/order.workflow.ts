@@ -36,8 +36,12 @@ export async function expireHolds(ctx: AppContext, now = new Date()): Promise<nu
   for (;;) {
     const n = await ctx.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string; tenantId: string }>(
-        `SELECT id, tenant_id AS "tenantId" FROM orders WHERE status = 'reserved' AND reserved_until < $1
-         ORDER BY id LIMIT ${SWEEP_BATCH} FOR NO KEY UPDATE SKIP LOCKED`,
+        // A reserved order is one with active stock reservations: the small partial index on those
+        // finds them (orders keep no index on status, so that status changes stay HOT).
+        `SELECT o.id, o.tenant_id AS "tenantId" FROM orders o
+         WHERE o.id IN (SELECT r.order_id FROM stock_reservations r WHERE r.status = 'active')
+           AND o.status = 'reserved' AND o.reserved_until < $1
+         ORDER BY o.id LIMIT ${SWEEP_BATCH} FOR NO KEY UPDATE OF o SKIP LOCKED`,
         [now],
       );
       const byTenant = new Map<string, string[]>();
