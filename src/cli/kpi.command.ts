@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { getKpis, getLeaderboard, rebuildKpis, verifyKpis } from '../modules/analytics/analytics.service.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
+import { decimalAmount } from '../modules/notifications/money.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
 
@@ -13,10 +14,7 @@ async function tenantId(ctx: AppContext, slug: string | undefined): Promise<stri
 }
 
 /** Minor units as a decimal amount with the currency's own number of decimals (JPY 0, EUR 2). */
-function money(minor: number, currency: string): string {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return (minor / 10 ** digits).toFixed(digits);
-}
+const money = (minor: number, currency: string): string => decimalAmount(minor, currency);
 
 interface TenantOpt {
   tenant?: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney } from './money.js';
+import { decimalAmount, formatMoney } from './money.js';
 
 describe(formatMoney.name, () => {
   it('splits minor units by the currency fraction digits', () => {
@@ -12,5 +12,14 @@ describe(formatMoney.name, () => {
   it('keeps exact digits beyond float precision and shows the sign', () => {
     expect(formatMoney(9_007_199_254_740_991, 'EUR')).toBe('EUR 90,071,992,547,409.91');
     expect(formatMoney(-250, 'EUR')).toBe('-EUR 2.50');
+  });
+});
+
+describe(decimalAmount.name, () => {
+  it('writes the amount alone, exact, grouped only when asked', () => {
+    expect(decimalAmount(9_007_199_254_740_991, 'EUR')).toBe('90071992547409.91');
+    expect(decimalAmount(-5, 'USD')).toBe('-0.05');
+    expect(decimalAmount(1500, 'JPY', true)).toBe('1,500');
+    expect(decimalAmount(1234, 'XYZ')).toBe('12.34');
   });
 });
