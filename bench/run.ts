@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Figure } from './lib/report.js';
 import { CASES, RATIOS } from './cases.js';
+import { cpuProfileArgs } from './lib/profile.js';
 
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,7 +40,7 @@ function runCase(script: string, env: NodeJS.ProcessEnv): Promise<Figure[]> {
   return new Promise((resolve, reject) => {
     const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
     for (const [k, v] of Object.entries(merged)) if (v === '') delete merged[k]; // '' means unset
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { env: merged, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...cpuProfileArgs(), '--import', 'tsx', script], { env: merged, stdio: ['ignore', 'pipe', 'inherit'] });
     const figures: Figure[] = [];
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {

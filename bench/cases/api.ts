@@ -11,6 +11,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { report } from '../lib/report.js';
+import { cpuProfileArgs } from '../lib/profile.js';
 
 const BIN = 'bin/ordersys.mjs';
 const env = { ...process.env, PORT: process.env.BENCH_PORT ?? '3917', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', GATEWAY_LATENCY_MS: '5-50' };
@@ -20,7 +21,7 @@ if (!['api+worker', 'api', 'all'].includes(roles)) throw new Error(`BENCH_API_RO
 const split = roles !== 'all';
 
 function serve(role: 'api' | 'worker' | 'all'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...cpuProfileArgs(), BIN, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
