@@ -52,6 +52,7 @@ async function driveWorkflow(ctx: AppContext, imp: ImportRow): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     for (;;) {
+      const asked = performance.now();
       const { rows } = await ctx.db.query<{ open: number; total: number }>(
         `SELECT count(*) FILTER (WHERE status IN ('pending', 'reserved'))::int AS open, count(*)::int AS total
          FROM orders WHERE tenant_id = $1 AND import_id = $2`,
@@ -61,7 +62,9 @@ async function driveWorkflow(ctx: AppContext, imp: ImportRow): Promise<void> {
       const done = total - open;
       progress.update(done, { done: fmt(done), speed: fmt(Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))) });
       if (open === 0 || interrupted) break;
-      await new Promise((r) => setTimeout(r, 500));
+      // The count reads every order of the import (~0.1 s for 270,000): poll no more than a fifth
+      // of the time, so the progress bar never takes much from the workers it watches.
+      await new Promise((r) => setTimeout(r, Math.max(500, 4 * (performance.now() - asked))));
     }
   } finally {
     progress.stop();
