@@ -2,8 +2,11 @@
 -- and the partial hold index), so every transition wrote a new entry into all seven indexes of
 -- the table; an order moves two or three times on its way to final. With no index on a column a
 -- transition sets (status, reserved_until, failure_reason, updated_at), PostgreSQL keeps the new
--- row version on the same page and writes no index entry, given room on the page: fillfactor 80
--- leaves a fifth of each new page for the versions.
+-- row version on the same page and writes no index entry, given room on the page. Fillfactor 50
+-- leaves half of each page for the versions: most orders move once or twice while the import
+-- that wrote their page still runs, too soon for the old versions to be pruned. Measured on a
+-- 300,000-line pipeline: 79 % of order updates HOT at 50 (35 % at 80), wall time -7 %, ingest
+-- within noise.
 --
 -- What the two indexes served, served otherwise:
 --   * orders per status (the dashboard): order_status_tallies below, kept by a statement trigger
@@ -13,7 +16,7 @@
 --   * the order list's status filter walks (tenant_id, placed_at, id) newest first.
 DROP INDEX IF EXISTS orders_tenant_status;
 DROP INDEX IF EXISTS orders_reserved_until;
-ALTER TABLE orders SET (fillfactor = 80);
+ALTER TABLE orders SET (fillfactor = 50);
 
 -- Append-only: one row per (statement, tenant, status) whose count moved, folded into one row per
 -- (tenant, status) by the maintenance worker. A per-status counter row would serialize every
