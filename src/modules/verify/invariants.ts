@@ -108,4 +108,15 @@ export const INVARIANTS: readonly Invariant[] = [
           ) e ON true
           WHERE ($1::uuid IS NULL OR o.tenant_id = $1) AND e.to_status IS DISTINCT FROM o.status`,
   },
+  {
+    name: 'status-counts-tallied',
+    rule: "the orders-per-status tallies (the dashboard's counts) equal the orders in each status",
+    sql: `SELECT coalesce(a.tenant_id, t.tenant_id) AS tenant_id, coalesce(a.status, t.status) AS status, a.n AS orders, t.n AS tallied
+          FROM (SELECT tenant_id, status, count(*) AS n FROM orders WHERE ($1::uuid IS NULL OR tenant_id = $1) GROUP BY tenant_id, status) a
+          FULL JOIN (
+            SELECT tenant_id, status, sum(n) AS n FROM order_status_tallies WHERE ($1::uuid IS NULL OR tenant_id = $1)
+            GROUP BY tenant_id, status HAVING sum(n) <> 0
+          ) t ON t.tenant_id = a.tenant_id AND t.status = a.status
+          WHERE a.n IS DISTINCT FROM t.n`,
+  },
 ];

@@ -65,6 +65,15 @@ describe('verifyInvariants', () => {
     expect(found).toEqual(expect.arrayContaining(['status-matches-last-event', 'reservations-match-status']));
   });
 
+  it('notices orders-per-status tallies that drifted from the orders', async () => {
+    const found = await corrupted(
+      `INSERT INTO order_status_tallies (tenant_id, status, n) VALUES ($1, 'completed', 1)`,
+      `INSERT INTO order_status_tallies (tenant_id, status, n) VALUES ($1, 'completed', -1)`,
+      [tenant.id],
+    );
+    expect(found).toEqual(['status-counts-tallied']);
+  });
+
   it('notices reserved stock that no reservation explains', async () => {
     expect(
       await corrupted(
