@@ -156,6 +156,8 @@ describe('notifications', () => {
       expect(eml).toContain(`Subject: Order ${rows[0]!.code} confirmed`);
       expect(eml).toContain('EUR 20.00'); // 2 x 10.00
       expect(eml).toContain('Content-Type: text/html');
+      const emailId = (await rowsOf(tenant.id)).find((r) => r.channel === 'email')!.id;
+      expect(eml).toContain(`Message-ID: <${emailId}@ordersys>`);
       const sent = await rowsOf(tenant.id);
       expect(sent.map((r) => r.status)).toEqual(['sent', 'sent']);
     });

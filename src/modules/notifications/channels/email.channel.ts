@@ -30,6 +30,9 @@ export function emailChannel(opts: EmailOptions): ChannelSender {
         text: m.rendered.text,
         html: m.rendered.html,
         headers: { 'X-Ordersys-Notification': m.notificationId, 'X-Ordersys-Type': m.type },
+        // One Message-ID per notification, whatever the attempt: a retry of a send that did get
+        // through (a timeout after the server accepted it) is the same message to mail clients.
+        messageId: `<${m.notificationId}@ordersys>`,
       };
       const info = await transport.sendMail(mail);
       if (opts.smtpUrl) return info.messageId ?? null;
