@@ -1,6 +1,7 @@
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError } from '../../platform/errors.js';
 import { ORDER_COLUMNS, type Order } from './order.types.js';
+import { countOrdersInStatus } from './status-tallies.js';
 import type { OrderStatus } from './order.state.js';
 
 export interface OrderFilter {
@@ -47,7 +48,16 @@ export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter)
     params.push(c.placedAt, c.id);
     where.push(`(o.placed_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
-  params.push(f.limit + 1);
+  // No index has status (status changes stay HOT, migration 0015): a status filter walks the
+  // newest-first index. The tally bounds that walk: nothing to find, no walk; n to find, stop at
+  // the n-th instead of reading on to the end to prove there is no n+1-th. (An order that moves
+  // into the status between the two reads shows on the next one, as if this read came first.)
+  let cap = f.limit + 1;
+  if (f.status) {
+    cap = Math.min(cap, await countOrdersInStatus(ex, tenantId, f.status));
+    if (cap === 0) return { items: [], nextCursor: null };
+  }
+  params.push(cap);
   const { rows } = await ex.query<OrderWithCustomer>(
     `SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName"
      FROM orders o JOIN customers c ON c.id = o.customer_id

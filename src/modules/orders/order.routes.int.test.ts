@@ -81,6 +81,11 @@ describe('orders API', () => {
     expect(seen).toEqual(expect.arrayContaining(['API-1', 'API-2', 'PAGE-0', 'PAGE-4']));
     const byCustomer = await t.app.inject({ method: 'GET', url: '/orders?customer=ADA@example.com&status=pending', headers: auth });
     expect(byCustomer.json().items.length).toBe(seen.length);
+    const pendingPage = await t.app.inject({ method: 'GET', url: `/orders?status=pending&limit=${seen.length + 5}`, headers: auth });
+    expect(pendingPage.json()).toMatchObject({ items: expect.any(Array), nextCursor: null });
+    expect(pendingPage.json().items.length).toBeGreaterThanOrEqual(seen.length);
+    const none = await t.app.inject({ method: 'GET', url: '/orders?status=delivered', headers: auth });
+    expect(none.json()).toEqual({ items: [], nextCursor: null });
     const bad = await t.app.inject({ method: 'GET', url: '/orders?status=lost', headers: auth });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/^querystring\.status: /);
