@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { getKpis, getLeaderboard, rebuildKpis, verifyKpis } from '../modules/analytics/analytics.service.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
-import { decimalAmount } from '../modules/notifications/money.js';
 import { DomainError } from '../platform/errors.js';
+import { formatMinor, minorDigits } from '../platform/money.js';
 import { withContext } from './context.js';
 
 async function tenantId(ctx: AppContext, slug: string | undefined): Promise<string> {
@@ -14,7 +14,7 @@ async function tenantId(ctx: AppContext, slug: string | undefined): Promise<stri
 }
 
 /** Minor units as a decimal amount with the currency's own number of decimals (JPY 0, EUR 2). */
-const money = (minor: number, currency: string): string => decimalAmount(minor, currency);
+const money = (minor: number, currency: string): string => formatMinor(minor, minorDigits(currency));
 
 interface TenantOpt {
   tenant?: string;

@@ -9,7 +9,7 @@ import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError, notFound } from '../platform/errors.js';
 import { withContext } from './context.js';
 import { intOption } from './seed.command.js';
-import { formatMinor, minorDigits } from '../modules/imports/money.js';
+import { formatMinor, minorDigits } from '../platform/money.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -3,7 +3,7 @@ import { analyzeQuickly } from '../../platform/db/analyze.js';
 import type { Executor } from '../../platform/db/types.js';
 import { appendEvents } from '../orders/order.events.js';
 import { enqueueReservation } from '../orders/order.create.js';
-import { minorDigits } from './money.js';
+import { minorDigits } from '../../platform/money.js';
 import { findImport, type ImportRow } from './import.repository.js';
 import { findRejectedOrders, type OrderRejection } from './import.verdicts.js';
 

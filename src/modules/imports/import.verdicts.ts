@@ -1,6 +1,6 @@
 import type { Executor } from '../../platform/db/types.js';
 import { MAX_QUANTITY } from './line-validation.js';
-import { formatMinor, minorDigits } from './money.js';
+import { formatMinor, minorDigits } from '../../platform/money.js';
 import { DEFAULT_DATE_TOLERANCE_MS } from './order-grouping.js';
 
 /*

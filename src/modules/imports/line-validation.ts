@@ -1,5 +1,5 @@
 import { parseIsoDateTime } from './dates.js';
-import { minorDigits, parseMoney } from './money.js';
+import { minorDigits, parseMoney } from '../../platform/money.js';
 import type { LineError, NativeField, OrderLine } from './types.js';
 
 /*

@@ -1,5 +1,5 @@
 import { MAX_QUANTITY } from './line-validation.js';
-import { formatMinor, minorDigits } from './money.js';
+import { formatMinor, minorDigits } from '../../platform/money.js';
 import type { LineError, MappedLine, OrderLine, RejectedLine } from './types.js';
 
 /*

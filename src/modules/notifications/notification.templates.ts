@@ -1,4 +1,4 @@
-import { formatMoney } from './money.js';
+import { formatMoney } from '../../platform/money.js';
 import type { NotificationType } from './notification.types.js';
 
 export interface OrderView {

@@ -1,7 +1,7 @@
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError } from '../../platform/errors.js';
 import { ORDER_COLUMNS, type Order } from './order.types.js';
-import { countOrdersInStatus } from './status-tallies.js';
+import { countOrdersByStatus } from './status-tallies.js';
 import type { OrderStatus } from './order.state.js';
 
 export interface OrderFilter {
@@ -54,7 +54,7 @@ export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter)
   // into the status between the two reads shows on the next one, as if this read came first.)
   let cap = f.limit + 1;
   if (f.status) {
-    cap = Math.min(cap, await countOrdersInStatus(ex, tenantId, f.status));
+    cap = Math.min(cap, (await countOrdersByStatus(ex, tenantId)).get(f.status) ?? 0);
     if (cap === 0) return { items: [], nextCursor: null };
   }
   params.push(cap);

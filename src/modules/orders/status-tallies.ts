@@ -17,16 +17,6 @@ export async function countOrdersByStatus(ex: Executor, tenantId: string): Promi
   return new Map(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-/** How many of the tenant's orders are in this status. */
-export async function countOrdersInStatus(ex: Executor, tenantId: string, status: string): Promise<number> {
-  const { rows } = await ex.query<{ n: string }>(
-    `SELECT coalesce(sum(n), 0)::text AS n FROM order_status_tallies WHERE tenant_id = $1 AND status = $2`,
-    [tenantId, status],
-    { prepareAs: 'orders.status-tally' },
-  );
-  return Number(rows[0]!.n);
-}
-
 /**
  * Replaces the tally rows of tenants that have more than `minRows` with one row per status, in one
  * statement. Safe beside writers and other folders: a row is either deleted and summed here, or

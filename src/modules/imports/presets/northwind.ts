@@ -2,7 +2,7 @@ import type { Result } from '../../../platform/errors.js';
 import { columnMapper, field } from '../columns.js';
 import { MAX_QUANTITY, shown } from '../line-validation.js';
 import type { RowMapper } from '../mapping.js';
-import { discountedMinorUnits } from '../money.js';
+import { discountedMinorUnits } from '../../../platform/money.js';
 import type { LineError } from '../types.js';
 import type { NorthwindLookups } from './northwind-lookups.js';
 

@@ -3,7 +3,7 @@ import { columnMapper, field } from '../columns.js';
 import { parseUsDateTime } from '../dates.js';
 import { shown } from '../line-validation.js';
 import type { RowMapper } from '../mapping.js';
-import { parseMoney } from '../money.js';
+import { parseMoney } from '../../../platform/money.js';
 import type { LineError, RejectScope } from '../types.js';
 
 /*

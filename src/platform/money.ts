@@ -1,4 +1,4 @@
-import type { Result } from '../../platform/errors.js';
+import type { Result } from './errors.js';
 
 /*
  * Money is parsed from the decimal text with integer math: parseFloat('0.29') * 100 is
@@ -82,9 +82,15 @@ export function discountedMinorUnits(price: string, discount: string, digits: nu
   return { ok: true, value: Number(minor) };
 }
 
-/** 255 -> '2.55' for messages. */
-export function formatMinor(minor: number, digits: number): string {
-  if (digits === 0) return String(minor);
-  const s = String(minor).padStart(digits + 1, '0');
-  return `${s.slice(0, -digits)}.${s.slice(-digits)}`;
+/** 255 -> '2.55', -5 -> '-0.05'; `grouped`: 123456 -> '1,234.56'. Exact for every safe integer. */
+export function formatMinor(minor: number, digits: number, grouped = false): string {
+  const s = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const whole = digits === 0 ? s : s.slice(0, -digits);
+  const fraction = digits === 0 ? '' : `.${s.slice(-digits)}`;
+  return `${minor < 0 ? '-' : ''}${grouped ? whole.replace(/\B(?=(\d{3})+$)/g, ',') : whole}${fraction}`;
+}
+
+/** For people: 123456 EUR -> 'EUR 1,234.56', -250 EUR -> '-EUR 2.50', 1500 JPY -> 'JPY 1,500'. */
+export function formatMoney(minor: number, currency: string): string {
+  return `${minor < 0 ? '-' : ''}${currency} ${formatMinor(Math.abs(minor), minorDigits(currency), true)}`;
 }

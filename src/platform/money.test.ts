@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discountedMinorUnits, formatMinor, minorDigits, parseMoney } from './money.js';
+import { discountedMinorUnits, formatMinor, formatMoney, minorDigits, parseMoney } from './money.js';
 
 const money = (text: string, digits = 2) => {
   const r = parseMoney(text, digits);
@@ -52,3 +52,26 @@ describe(discountedMinorUnits.name, () => {
   });
 });
 
+
+describe(formatMoney.name, () => {
+  it('splits minor units by the currency fraction digits', () => {
+    expect(formatMoney(123456, 'EUR')).toBe('EUR 1,234.56');
+    expect(formatMoney(5, 'USD')).toBe('USD 0.05');
+    expect(formatMoney(1500, 'JPY')).toBe('JPY 1,500');
+    expect(formatMoney(1234, 'BHD')).toBe('BHD 1.234');
+  });
+
+  it('keeps exact digits beyond float precision and shows the sign', () => {
+    expect(formatMoney(9_007_199_254_740_991, 'EUR')).toBe('EUR 90,071,992,547,409.91');
+    expect(formatMoney(-250, 'EUR')).toBe('-EUR 2.50');
+  });
+});
+
+describe('formatMinor, signed and grouped', () => {
+  it('writes the amount alone, exact, grouped only when asked', () => {
+    expect(formatMinor(9_007_199_254_740_991, minorDigits('EUR'))).toBe('90071992547409.91');
+    expect(formatMinor(-5, minorDigits('USD'))).toBe('-0.05');
+    expect(formatMinor(1500, minorDigits('JPY'), true)).toBe('1,500');
+    expect(formatMinor(1234, minorDigits('XYZ'))).toBe('12.34');
+  });
+});
