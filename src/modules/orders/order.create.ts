@@ -1,6 +1,5 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
-import { upsertCustomers, type UpsertedCustomer } from '../customers/customer.repository.js';
 import type { OrderWithCustomer } from './order.queries.js';
 import type { OrderEventRow } from './order.repository.js';
 import { ORDER_COLUMNS, type NewOrder, type OrderItem } from './order.types.js';
@@ -97,23 +96,34 @@ function checkOrders(orders: readonly OrderInput[], bySku: Map<string, CatalogRo
   return { accepted, rejected };
 }
 
-/** Customers by email, new or existing. */
-async function customersOf(tx: Executor, tenantId: string, orders: readonly OrderInput[]): Promise<Map<string, UpsertedCustomer>> {
-  const wanted = orders.map((o) => ({ email: o.customerEmail, name: o.customerName }));
-  return new Map((await upsertCustomers(tx, tenantId, wanted)).map((c) => [c.email, c]));
+/** The customers of these orders, lowercase and once each (the first name given), in email order. */
+function wantedCustomers(orders: readonly OrderInput[]): { emails: string[]; names: string[] } {
+  const byEmail = new Map<string, string>();
+  for (const o of orders) {
+    const email = o.customerEmail.toLowerCase();
+    if (!byEmail.has(email)) byEmail.set(email, o.customerName);
+  }
+  const emails = [...byEmail.keys()].sort();
+  return { emails, names: emails.map((e) => byEmail.get(e)!) };
 }
 
 /**
- * Creates many orders in a handful of statements and enqueues their reservation in the same
- * transaction: the catalog read, the customer upsert, ONE statement writing orders, items and
- * their `order.created` events (the items and events join the orders that statement inserted),
- * and one job insert. Safe to repeat: an order code that exists is reported as existing, not
- * duplicated. Orders are inserted in order-code order, so two transactions creating overlapping
- * codes wait on each other in one order and cannot deadlock (customers: upsertCustomers sorts).
+ * Creates many orders and enqueues their reservation in two statements, which need no
+ * transaction around them (the caller may still hold one): the catalog read, then ONE statement
+ * writing the customers that are missing, the orders, their items and `order.created` events,
+ * and the reservation job of the orders it inserted. On PostgreSQL a round trip costs more than
+ * most of these statements do, so a placement group is two of them, not six.
+ *
+ * Safe to repeat: an order code that exists is reported as existing, not duplicated. Customers
+ * are inserted in email order, then orders in order-code order, so two statements creating
+ * overlapping ones wait on each other in one order and cannot deadlock. A customer that is not in
+ * the statement's snapshot but that a concurrent transaction has inserted meanwhile is taken by
+ * ON CONFLICT DO UPDATE, which (unlike DO NOTHING) returns the row; a customer the snapshot holds
+ * is only read (most placements: no write, no dead row).
  */
 export async function createOrders(
   ctx: Pick<AppContext, 'queue'>,
-  tx: Executor,
+  ex: Executor,
   tenantId: string,
   orders: readonly OrderInput[],
   opts: CreateOrdersOptions,
@@ -122,7 +132,7 @@ export async function createOrders(
   if (orders.length === 0) return result;
 
   const skus = [...new Set(orders.flatMap((o) => o.items.map((i) => i.sku)))];
-  const { rows: catalog } = await tx.query<CatalogRow>(
+  const { rows: catalog } = await ex.query<CatalogRow>(
     `SELECT id, sku, name, price, currency FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[])`,
     [tenantId, skus],
     { prepareAs: 'orders.catalog' },
@@ -131,17 +141,32 @@ export async function createOrders(
   result.rejected = rejected;
   if (accepted.length === 0) return result;
 
-  const customers = await customersOf(tx, tenantId, accepted.map((a) => a.order));
-  const customerOf = (o: OrderInput) => customers.get(o.customerEmail.toLowerCase())!;
+  const customers = wantedCustomers(accepted.map((a) => a.order));
   const lines = accepted.flatMap(({ order, lines }) => lines.map((l) => ({ code: order.orderCode, ...l })));
   const eventData = { source: opts.source, ...(opts.importId && { importId: opts.importId }) };
+  // Reservation jobs of the orders this statement inserted, RESERVE_BATCH a job (none if none).
+  const reservation = `SELECT jsonb_build_object('tenantId', ($1::uuid)::text, 'orderIds', jsonb_agg(id ORDER BY order_code))
+       FROM (SELECT id, order_code, (row_number() OVER (ORDER BY order_code) - 1) / ${RESERVE_BATCH} AS batch FROM o) b GROUP BY batch`;
 
-  const { rows } = await tx.query<OrderWithCustomer & { eventId: number; eventCreatedAt: Date }>(
-    `WITH o AS (
+  const { rows } = await ex.query<OrderWithCustomer & { eventId: number; eventCreatedAt: Date }>(
+    `WITH w AS (
+       SELECT email, name FROM unnest($17::text[], $18::text[]) AS t(email, name)
+     ), found AS (
+       -- Index probes whatever the planner thinks the tenant's customers number.
+       SELECT w.email, c.id, c.name FROM w JOIN LATERAL (SELECT id, name FROM customers WHERE tenant_id = $1 AND email = w.email) c ON true
+     ), added AS (
+       INSERT INTO customers (tenant_id, email, name)
+       SELECT $1, w.email, w.name FROM w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.email = w.email) ORDER BY w.email
+       ON CONFLICT (tenant_id, email) DO UPDATE SET name = customers.name
+       RETURNING email, id, name
+     ), c AS (
+       SELECT email, id, name FROM found UNION ALL SELECT email, id, name FROM added
+     ), o AS (
        INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source, import_id)
-       SELECT $1, code, customer, currency, total, n, placed, $8, $9
-       FROM unnest($2::text[], $3::uuid[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[]) AS t(code, customer, currency, total, n, placed)
-       ORDER BY code
+       SELECT $1, t.code, c.id, t.currency, t.total, t.n, t.placed, $8, $9
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[]) AS t(code, email, currency, total, n, placed)
+       JOIN c ON c.email = t.email
+       ORDER BY t.code
        ON CONFLICT (tenant_id, order_code) DO NOTHING
        RETURNING *
      ), items AS (
@@ -154,13 +179,15 @@ export async function createOrders(
        INSERT INTO order_events (tenant_id, order_id, type, to_status, data)
        SELECT $1, o.id, 'order.created', 'pending', $16::jsonb FROM o
        RETURNING order_id, id, created_at
+     ), job AS (
+       ${ctx.queue.insertJobSql('orders_reserve', reservation)}
      )
-     SELECT ${ORDER_COLUMNS}, e.id AS "eventId", e.created_at AS "eventCreatedAt"
-     FROM o JOIN e ON e.order_id = o.id`,
+     SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName", e.id AS "eventId", e.created_at AS "eventCreatedAt"
+     FROM o JOIN e ON e.order_id = o.id JOIN c ON c.id = o.customer_id`,
     [
       tenantId,
       accepted.map(({ order }) => order.orderCode),
-      accepted.map(({ order }) => customerOf(order).id),
+      accepted.map(({ order }) => order.customerEmail.toLowerCase()),
       accepted.map(({ currency }) => currency),
       accepted.map(({ lines }) => lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0)),
       accepted.map(({ lines }) => lines.length),
@@ -174,6 +201,8 @@ export async function createOrders(
       lines.map((l) => l.quantity),
       lines.map((l) => l.unitPrice),
       JSON.stringify(eventData),
+      customers.emails,
+      customers.names,
     ],
     { prepareAs: 'orders.create' },
   );
@@ -186,16 +215,14 @@ export async function createOrders(
       continue;
     }
     const { eventId, eventCreatedAt, ...rest } = row;
-    const customer = customerOf(order);
     result.created.push({
       id: row.id,
       orderCode: row.orderCode,
-      order: { ...rest, customerEmail: customer.email, customerName: customer.name },
+      order: rest,
       items: lines.map((l) => ({ sku: l.product.sku, name: l.product.name, quantity: l.quantity, unitPrice: l.unitPrice, lineTotal: l.quantity * l.unitPrice })),
       event: { id: eventId, type: 'order.created', fromStatus: null, toStatus: 'pending', data: eventData, createdAt: eventCreatedAt },
     });
   }
-  await enqueueReservation(ctx, tx, tenantId, result.created.map((c) => c.id));
   return result;
 }
 

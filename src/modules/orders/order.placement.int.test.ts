@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { onPostgres } from '../../../test/backend.js';
 import { bearer, newApiKey, newProduct, newTenant } from '../../../test/factories.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { PlacementBatcher, placementBatcher, type Placement } from './order.placement.js';
@@ -98,17 +99,74 @@ describe(PlacementBatcher.name, () => {
     expect(theirs.map((j) => [...j].sort())).toEqual([ids.sort()]);
   });
 
+  it('writes the placements of two tenants that arrive together in groups of one tenant each', async () => {
+    const other = await newTenant(t.ctx.db);
+    const otherSku = (await newProduct(t.ctx.db, other, { stock: 10 })).sku;
+    const batcher = new PlacementBatcher(t.ctx, 1);
+    const placed = await Promise.all([
+      batcher.place(placement('MIXED-1')),
+      batcher.place({ tenantId: other.id, input: { orderCode: 'MIXED-1', customer: { email: 'o@example.com', name: 'O' }, items: [{ sku: otherSku, quantity: 1 }] } }),
+      batcher.place(placement('MIXED-2')),
+    ]);
+    expect(placed.map((p) => p.status)).toEqual([201, 201, 201]);
+    const ids = placed.map((p) => (p.body as { id: string }).id);
+    const jobs = await t.ctx.db.query<{ tenantId: string; orderIds: string[] }>(
+      `SELECT data->>'tenantId' AS "tenantId", data->'orderIds' AS "orderIds" FROM pgboss.job
+       WHERE name = 'orders_reserve' AND data->'orderIds' ?| $1::text[]`,
+      [ids],
+    );
+    expect(jobs.rows.map((j) => ({ ...j, orderIds: [...j.orderIds].sort() })).sort((a, b) => a.orderIds.length - b.orderIds.length)).toEqual([
+      { tenantId: other.id, orderIds: [ids[1]] },
+      { tenantId: tenant.id, orderIds: [ids[0], ids[2]].sort() },
+    ]);
+  });
+
+  it.runIf(onPostgres)('races new customers across processes: every order gets its one customer, none is doubled (PostgreSQL)', async () => {
+    // Eight batchers stand for eight API processes, each writing three groups at once: the same
+    // twelve new customers are inserted by many statements at the same moment.
+    const batchers = Array.from({ length: 8 }, () => new PlacementBatcher(t.ctx, 3));
+    const emails = Array.from({ length: 12 }, (_, i) => `race-${i}-${seq}@example.com`);
+    const placed = await Promise.all(
+      Array.from({ length: 240 }, (_, i) =>
+        batchers[i % 8]!.place({
+          tenantId: tenant.id,
+          input: { orderCode: `RACE-${seq}-${i}`, customer: { email: emails[i % 12]!.toUpperCase(), name: `Racer ${i % 12}` }, items: [{ sku, quantity: 1 }] },
+        }),
+      ),
+    );
+    expect(placed.map((p) => p.status)).toEqual(Array(240).fill(201));
+    const { rows } = await t.ctx.db.query<{ email: string; orders: number; customers: number }>(
+      `SELECT c.email, count(o.id)::int AS orders, count(DISTINCT c.id)::int AS customers
+       FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+       WHERE c.tenant_id = $1 AND c.email = ANY($2::text[]) GROUP BY c.email ORDER BY c.email`,
+      [tenant.id, emails],
+    );
+    expect(rows).toEqual([...emails].sort().map((email) => ({ email, orders: 20, customers: 1 })));
+    expect(placed.every((p, i) => (p.body as { customer: { email: string } }).customer.email === emails[i % 12])).toBe(true);
+  });
+
+  /** The database, with the first `failures` order writes failing as a lost connection would. */
+  function failingWrites(failures: number) {
+    const db = {
+      ...t.ctx.db,
+      query: ((text, params, opts) =>
+        opts?.prepareAs === 'orders.create' && failures-- > 0 ? Promise.reject(new Error('connection lost')) : t.ctx.db.query(text, params, opts)) as typeof t.ctx.db.query,
+    };
+    return { db, failuresLeft: () => failures };
+  }
+
   it('writes a group that failed again one placement at a time, so no request fails for another', async () => {
-    let failures = 1;
-    const db = { ...t.ctx.db, transaction: <T>(fn: Parameters<typeof t.ctx.db.transaction<T>>[0]) => (failures-- > 0 ? Promise.reject(new Error('connection lost')) : t.ctx.db.transaction(fn)) };
+    const { db, failuresLeft } = failingWrites(1);
     const batcher = new PlacementBatcher({ ...t.ctx, db }, 1);
     const placed = await Promise.all(['RETRY-1', 'RETRY-2', 'RETRY-3'].map((code) => batcher.place(placement(code))));
     expect(placed.map((p) => p.status)).toEqual([201, 201, 201]);
-    expect(failures).toBe(-3);
+    expect(failuresLeft()).toBe(-3);
   });
 
-  it('fails a lone placement whose transaction fails with that error', async () => {
-    const db = { ...t.ctx.db, transaction: () => Promise.reject(new Error('connection lost')) };
+  it('fails a lone placement whose write fails with that error, and writes nothing of it', async () => {
+    const { db } = failingWrites(Infinity);
     await expect(new PlacementBatcher({ ...t.ctx, db }, 1).place(placement('LONE'))).rejects.toThrow('connection lost');
+    const { rows } = await t.ctx.db.query(`SELECT 1 FROM orders WHERE tenant_id = $1 AND order_code = 'LONE'`, [tenant.id]);
+    expect(rows).toEqual([]);
   });
 });

@@ -7,8 +7,9 @@ import { placeOrders, type PlaceOrderInput } from './order.service.js';
 
 /*
  * POST /orders, group-committed. Placements that arrive while earlier ones are being written wait
- * and are then written together: one transaction of a few set-based statements (keys, catalog,
- * customers, orders + items + events, one reservation job) for the whole group, instead of a
+ * and are then written together, a tenant's group at a time: a catalog read and ONE statement
+ * (customers, orders + items + events, the reservation job) for the whole group, plus a
+ * transaction around them with the keys when requests carry Idempotency-Keys, instead of a
  * transaction of a dozen round trips per order. An idle server writes a placement at once (the
  * next event-loop turn); under load groups grow by themselves, up to MAX_BATCH.
  *
@@ -17,7 +18,7 @@ import { placeOrders, type PlaceOrderInput } from './order.service.js';
  * Idempotency-Key stored with its response in the transaction that created the order, released
  * when it was refused. A group never holds one order code or one key twice (the later request
  * waits for the next group, then finds the order or the stored response, as it would have).
- * A group whose transaction fails (not a refusal: an infrastructure error, a deadlock) is
+ * A group whose write fails (not a refusal: an infrastructure error, a deadlock) is
  * written again one placement at a time, so one request cannot fail the others.
  */
 
@@ -43,32 +44,39 @@ export function createdDetail(c: CreatedOrder) {
   return { ...toOrderDto(c.order), items: c.items, reservations: [], payments: [], refunds: [], events: jsonDates([c.event]) };
 }
 
+/** Each placement's answer, from placeOrders' results in the group's order. */
+function answers(group: readonly Waiting[], results: readonly (CreatedOrder | DomainError)[]): Map<Waiting, Placed | DomainError> {
+  return new Map(group.map((w, i) => {
+    const r = results[i]!;
+    return [w, r instanceof DomainError ? r : { status: 201, body: createdDetail(r), replayed: false }];
+  }));
+}
+
+/**
+ * A group (one tenant's placements). Without Idempotency-Keys to store, placeOrders' one write
+ * statement is the group's transaction: no BEGIN and COMMIT round trips. With keys, the keys are
+ * claimed, the orders written and the responses stored in one transaction.
+ */
 async function writeGroup(ctx: AppContext, group: readonly Waiting[]): Promise<Map<Waiting, Placed | DomainError>> {
+  const tenantId = group[0]!.tenantId;
+  if (!group.some((w) => w.claim)) return answers(group, await placeOrders(ctx, ctx.db, tenantId, group.map((w) => w.input)));
   return ctx.db.transaction(async (tx) => {
-    const out = new Map<Waiting, Placed | DomainError>();
     const prior = await claimKeys(tx, group.flatMap((w) => (w.claim ? [w.claim] : [])));
-    const byTenant = new Map<string, Waiting[]>();
+    const out = new Map<Waiting, Placed | DomainError>();
+    const fresh: Waiting[] = [];
     for (const w of group) {
       const used = w.claim && prior.get(w.claim);
       if (used === 'mismatch') out.set(w, new DomainError('IDEMPOTENCY_MISMATCH', headerMismatch(w.claim!.key)));
       else if (used) out.set(w, { ...used, replayed: true });
-      else byTenant.set(w.tenantId, [...(byTenant.get(w.tenantId) ?? []), w]);
+      else fresh.push(w);
     }
     const stored: { claim: KeyClaim; response: StoredResponse }[] = [];
     const released: KeyClaim[] = [];
-    for (const [tenantId, waiting] of byTenant) {
-      const results = await placeOrders(ctx, tx, tenantId, waiting.map((w) => w.input));
-      waiting.forEach((w, i) => {
-        const r = results[i]!;
-        if (r instanceof DomainError) {
-          out.set(w, r);
-          if (w.claim) released.push(w.claim);
-          return;
-        }
-        const placed = { status: 201, body: createdDetail(r), replayed: false };
-        out.set(w, placed);
-        if (w.claim) stored.push({ claim: w.claim, response: placed });
-      });
+    for (const [w, r] of answers(fresh, await placeOrders(ctx, tx, tenantId, fresh.map((f) => f.input)))) {
+      out.set(w, r);
+      if (!w.claim) continue;
+      if (r instanceof DomainError) released.push(w.claim);
+      else stored.push({ claim: w.claim, response: r });
     }
     await settleKeys(tx, stored, released);
     return out;
@@ -110,15 +118,19 @@ export class PlacementBatcher {
     }
   }
 
-  /** Up to MAX_BATCH placements, none repeating an order code or a key of another; the rest wait. */
+  /**
+   * Up to MAX_BATCH placements of the first waiting one's tenant, none repeating an order code or
+   * a key of another; the rest wait. One tenant: a group is written by one statement.
+   */
   private take(): Waiting[] {
     const group: Waiting[] = [];
     const rest: Waiting[] = [];
     const taken = new Set<string>();
+    const tenantId = this.waiting[0]?.tenantId;
     for (const w of this.waiting) {
       const ids = [`${w.tenantId}\u0000order\u0000${w.input.orderCode}`];
       if (w.claim) ids.push(`${w.claim.tenantId}\u0000${w.claim.scope}\u0000${w.claim.key}`);
-      if (group.length >= MAX_BATCH || ids.some((id) => taken.has(id))) {
+      if (group.length >= MAX_BATCH || w.tenantId !== tenantId || ids.some((id) => taken.has(id))) {
         rest.push(w);
         continue;
       }

@@ -8,10 +8,12 @@ declare module './registry.js' {
     test_probe: { n: number };
     test_probe_tuned: { n: number };
     test_probe_drain: { n: number };
+    test_probe_embedded: { n: number };
   }
 }
 defineQueue({ name: 'test_probe', retryLimit: 0 });
 defineQueue({ name: 'test_probe_drain', retryLimit: 0 });
+defineQueue({ name: 'test_probe_embedded', retryLimit: 10, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 });
 defineQueue({ name: 'test_probe_tuned', retryLimit: 3, expireInSeconds: 45, policy: 'singleton' });
 
 describe('JobQueue', () => {
@@ -41,6 +43,27 @@ describe('JobQueue', () => {
       await ctx.queue.sendMany(tx, 'test_probe', [{ n: 2 }, { n: 3 }, { n: 4 }]);
     });
     expect(await fetchProbes()).toEqual([2, 3, 4]);
+  });
+
+  it('writes jobs embedded in a statement as sendMany() writes them, one per payload row', async () => {
+    const columns = `data, priority, state, retry_limit, retry_count, retry_delay, retry_backoff, singleton_key, singleton_on,
+      expire_in, dead_letter, policy, keep_until - created_on AS kept, start_after - created_on AS delay`;
+    const rowsOf = async (name: string) =>
+      (await ctx.db.query(`SELECT ${columns} FROM pgboss.job WHERE name = $1 ORDER BY data->>'n'`, [name])).rows;
+    for (const name of ['test_probe_embedded', 'test_probe_tuned'] as const) {
+      await ctx.db.transaction((tx) => ctx.queue.sendMany(tx, name, [{ n: 1 }]));
+      await ctx.db.query(
+        `WITH t AS (SELECT $1::int AS n), j AS (${ctx.queue.insertJobSql(name, `SELECT jsonb_build_object('n', n) FROM t WHERE n > 0`)})
+         SELECT 1`,
+        [2],
+      );
+      await ctx.db.query(`WITH j AS (${ctx.queue.insertJobSql(name, `SELECT jsonb_build_object('n', 3) WHERE false`)}) SELECT 1`);
+      const [sent, embedded, ...more] = await rowsOf(name);
+      expect(more).toEqual([]);
+      expect(embedded).toEqual({ ...sent, data: { n: 2 } });
+    }
+    const jobs = (await ctx.queue.boss.fetch<{ n: number }>('test_probe_embedded', { batchSize: 10 })) ?? [];
+    expect(jobs.map((j) => j.data.n).sort()).toEqual([1, 2]);
   });
 
   it('hands jobs to a worker and completes them', async () => {

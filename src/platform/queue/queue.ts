@@ -69,6 +69,7 @@ export class JobQueue {
   private constructor(
     readonly boss: PgBoss,
     private readonly logger: Logger,
+    private readonly schema: string,
   ) {}
 
   static async start(db: Database, connection: { url?: string }, logger: Logger, options: QueueOptions): Promise<JobQueue> {
@@ -85,7 +86,7 @@ export class JobQueue {
         : new PgBoss({ ...common, db: bossDbForPglite(db) as PgBoss.Db });
     boss.on('error', (err: Error) => logger.error({ err }, 'job queue error'));
     await boss.start();
-    const queue = new JobQueue(boss, logger);
+    const queue = new JobQueue(boss, logger, common.schema);
     await queue.ensureQueues();
     return queue;
   }
@@ -129,6 +130,28 @@ export class JobQueue {
       ...(opts.retryLimit !== undefined && { retryLimit: opts.retryLimit }),
     }));
     await this.boss.insert(jobs, { db: bossDbFor(tx) as PgBoss.Db });
+  }
+
+  /**
+   * Jobs as an INSERT to run inside a statement of the caller's (a data-modifying CTE): one job
+   * per row of `payloadQuery`, a SELECT over that statement's rows whose one column is the job's
+   * data. The jobs are written with the rows they name, in the same round trip. It writes what sendMany() writes for
+   * a job without options (pg-boss 10, src/plans.js insertJobs, no config defaults): the queue's
+   * expiry, retention, retries and policy. queue.int.test.ts holds the two side by side.
+   */
+  insertJobSql(name: JobName, payloadQuery: string): string {
+    if (!/^[a-z_]+$/.test(name)) throw new Error(`job name ${name} cannot be inlined`);
+    const s = this.schema;
+    return `INSERT INTO ${s}.job (id, name, data, priority, start_after, singleton_key, singleton_on, dead_letter,
+         expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy)
+       SELECT gen_random_uuid(), q.name, j.data, 0, now(), NULL, NULL, q.dead_letter,
+         coalesce(q.expire_seconds * interval '1s', interval '15 minutes'),
+         now() + CAST(coalesce((q.retention_minutes * 60)::text, '14 days') AS interval),
+         coalesce(q.retry_limit, 2),
+         CASE WHEN coalesce(q.retry_backoff, false) THEN greatest(q.retry_delay, 1) ELSE coalesce(q.retry_delay, 0) END,
+         coalesce(q.retry_backoff, false), q.policy
+       FROM (${payloadQuery}) AS j(data) JOIN ${s}.queue q ON q.name = '${name}'
+       ON CONFLICT DO NOTHING`;
   }
 
   async work<N extends JobName>(name: N, options: WorkOptions, handler: (jobs: Job<N>[]) => Promise<void>): Promise<void> {
