@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
+import { catalogCacheOf, type CatalogRow } from './catalog-cache.js';
 import type { OrderWithCustomer } from './order.queries.js';
 import type { OrderEventRow } from './order.repository.js';
 import { ORDER_COLUMNS, type NewOrder, type OrderItem } from './order.types.js';
@@ -38,14 +39,6 @@ export interface CreateOrdersResult {
   /** order codes that already existed in this tenant: a re-import or an overlapping file */
   existing: string[];
   rejected: Rejection[];
-}
-
-interface CatalogRow {
-  id: string;
-  sku: string;
-  name: string;
-  price: number;
-  currency: string;
 }
 
 interface Line {
@@ -108,11 +101,13 @@ function wantedCustomers(orders: readonly OrderInput[]): { emails: string[]; nam
 }
 
 /**
- * Creates many orders and enqueues their reservation in two statements, which need no
- * transaction around them (the caller may still hold one): the catalog read, then ONE statement
- * writing the customers that are missing, the orders, their items and `order.created` events,
- * and the reservation job of the orders it inserted. On PostgreSQL a round trip costs more than
- * most of these statements do, so a placement group is two of them, not six.
+ * Creates many orders and enqueues their reservation in one statement, which needs no
+ * transaction around it (the caller may still hold one): the customers that are missing, the
+ * orders, their items and `order.created` events, and the reservation job of the orders it
+ * inserted. The catalog rows come from this process's cache (a read only for SKUs it has not
+ * seen); the statement writes nothing if one of them is no longer the product's, and is then
+ * run again with the rows read afresh. On PostgreSQL a round trip costs more than most of these
+ * statements do, so a placement group is one of them, not six.
  *
  * Safe to repeat: an order code that exists is reported as existing, not duplicated. Customers
  * are inserted in email order, then orders in order-code order, so two statements creating
@@ -128,35 +123,56 @@ export async function createOrders(
   orders: readonly OrderInput[],
   opts: CreateOrdersOptions,
 ): Promise<CreateOrdersResult> {
-  const result: CreateOrdersResult = { created: [], existing: [], rejected: [] };
-  if (orders.length === 0) return result;
-
+  if (orders.length === 0) return { created: [], existing: [], rejected: [] };
+  const cache = catalogCacheOf(ctx);
   const skus = [...new Set(orders.flatMap((o) => o.items.map((i) => i.sku)))];
-  const { rows: catalog } = await ex.query<CatalogRow>(
-    `SELECT id, sku, name, price, currency FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[])`,
-    [tenantId, skus],
-    { prepareAs: 'orders.catalog' },
-  );
-  const { accepted, rejected } = checkOrders(orders, new Map(catalog.map((p) => [p.sku, p])), opts);
-  result.rejected = rejected;
+  for (let attempt = 1; ; attempt++) {
+    const result = await writeOrders(ctx, ex, tenantId, orders, await cache.lookUp(ex, tenantId, skus), opts);
+    if (result !== 'catalog changed') return result;
+    cache.forget(tenantId, skus);
+    if (attempt === 3) throw new Error(`the catalog of tenant ${tenantId} changed under three placements in a row`);
+  }
+}
+
+/** The orders checked against these catalog rows and written, or nothing if a row has changed. */
+async function writeOrders(
+  ctx: Pick<AppContext, 'queue'>,
+  ex: Executor,
+  tenantId: string,
+  orders: readonly OrderInput[],
+  catalog: Map<string, CatalogRow>,
+  opts: CreateOrdersOptions,
+): Promise<CreateOrdersResult | 'catalog changed'> {
+  const { accepted, rejected } = checkOrders(orders, catalog, opts);
+  const result: CreateOrdersResult = { created: [], existing: [], rejected };
   if (accepted.length === 0) return result;
 
   const customers = wantedCustomers(accepted.map((a) => a.order));
   const lines = accepted.flatMap(({ order, lines }) => lines.map((l) => ({ code: order.orderCode, ...l })));
+  const used = [...new Map(lines.map((l) => [l.product.id, l.product])).values()];
   const eventData = { source: opts.source, ...(opts.importId && { importId: opts.importId }) };
   // Reservation jobs of the orders this statement inserted, RESERVE_BATCH a job (none if none).
   const reservation = `SELECT jsonb_build_object('tenantId', ($1::uuid)::text, 'orderIds', jsonb_agg(id ORDER BY order_code))
        FROM (SELECT id, order_code, (row_number() OVER (ORDER BY order_code) - 1) / ${RESERVE_BATCH} AS batch FROM o) b GROUP BY batch`;
 
-  const { rows } = await ex.query<OrderWithCustomer & { eventId: number; eventCreatedAt: Date }>(
-    `WITH w AS (
+  type Row = OrderWithCustomer & { eventId: number; eventCreatedAt: Date };
+  const { rows } = await ex.query<{ changed: boolean } & ({ [K in keyof Row]: Row[K] } | { [K in keyof Row]: null })>(
+    `WITH changed AS (
+       -- A catalog row this statement was given that is no longer the product's: write nothing.
+       SELECT 1 FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[]) AS k(id, sku, name, price, currency)
+       LEFT JOIN products p ON p.tenant_id = $1 AND p.id = k.id
+       WHERE p.id IS NULL OR (p.sku, p.name, p.price, p.currency::text) IS DISTINCT FROM (k.sku, k.name, k.price, k.currency)
+       LIMIT 1
+     ), w AS (
        SELECT email, name FROM unnest($17::text[], $18::text[]) AS t(email, name)
      ), found AS (
        -- Index probes whatever the planner thinks the tenant's customers number.
        SELECT w.email, c.id, c.name FROM w JOIN LATERAL (SELECT id, name FROM customers WHERE tenant_id = $1 AND email = w.email) c ON true
      ), added AS (
        INSERT INTO customers (tenant_id, email, name)
-       SELECT $1, w.email, w.name FROM w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.email = w.email) ORDER BY w.email
+       SELECT $1, w.email, w.name FROM w
+       WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.email = w.email) AND NOT EXISTS (SELECT 1 FROM changed)
+       ORDER BY w.email
        ON CONFLICT (tenant_id, email) DO UPDATE SET name = customers.name
        RETURNING email, id, name
      ), c AS (
@@ -166,6 +182,7 @@ export async function createOrders(
        SELECT $1, t.code, c.id, t.currency, t.total, t.n, t.placed, $8, $9
        FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[]) AS t(code, email, currency, total, n, placed)
        JOIN c ON c.email = t.email
+       WHERE NOT EXISTS (SELECT 1 FROM changed)
        ORDER BY t.code
        ON CONFLICT (tenant_id, order_code) DO NOTHING
        RETURNING *
@@ -182,8 +199,10 @@ export async function createOrders(
      ), job AS (
        ${ctx.queue.insertJobSql('orders_reserve', reservation)}
      )
-     SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName", e.id AS "eventId", e.created_at AS "eventCreatedAt"
-     FROM o JOIN e ON e.order_id = o.id JOIN c ON c.id = o.customer_id`,
+     SELECT EXISTS (SELECT 1 FROM changed) AS changed, r.* FROM (SELECT 1) one LEFT JOIN (
+       SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName", e.id AS "eventId", e.created_at AS "eventCreatedAt"
+       FROM o JOIN e ON e.order_id = o.id JOIN c ON c.id = o.customer_id
+     ) r ON true`,
     [
       tenantId,
       accepted.map(({ order }) => order.orderCode),
@@ -203,11 +222,17 @@ export async function createOrders(
       JSON.stringify(eventData),
       customers.emails,
       customers.names,
+      used.map((p) => p.id),
+      used.map((p) => p.sku),
+      used.map((p) => p.name),
+      used.map((p) => p.price),
+      used.map((p) => p.currency),
     ],
     { prepareAs: 'orders.create' },
   );
 
-  const written = new Map(rows.map((r) => [r.orderCode, r]));
+  if (rows[0]!.changed) return 'catalog changed';
+  const written = new Map(rows.flatMap(({ changed: _, ...r }) => (r.id === null ? [] : [[r.orderCode, r] as const])));
   for (const { order, lines } of accepted) {
     const row = written.get(order.orderCode);
     if (!row) {

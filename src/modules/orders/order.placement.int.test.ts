@@ -49,6 +49,25 @@ describe(PlacementBatcher.name, () => {
     expect(created.json()).toMatchObject({ total: 3 * 700 + 3 * 125, itemsCount: 2, status: 'pending' });
   });
 
+  it('prices an order from the catalog as it is now, not as this process last saw it', async () => {
+    const product = await newProduct(t.ctx.db, tenant, { stock: 10, price: 500 });
+    const line = [{ sku: product.sku, quantity: 2 }];
+    expect((await post(body('PRICE-1', line))).json()).toMatchObject({ total: 1000 });
+    // Changed behind the process's back (no ordersys path changes a price today).
+    await t.ctx.db.query(`UPDATE products SET price = 650, name = 'Renamed' WHERE id = $1`, [product.id]);
+    const again = await post(body('PRICE-2', line));
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toMatchObject({ total: 1300, items: [{ sku: product.sku, name: 'Renamed', unitPrice: 650, lineTotal: 1300 }] });
+  });
+
+  it('finds a product created just after an order naming it was refused', async () => {
+    const code = `LATE-${seq}`;
+    const line = [{ sku: code, quantity: 1 }];
+    expect((await post(body(`${code}-1`, line))).json().error.message).toBe(`items: unknown SKU ${code}; no such product in the catalog.`);
+    await t.ctx.db.query(`INSERT INTO products (tenant_id, sku, name, price, currency, stock_on_hand) VALUES ($1, $2, 'Late', 300, 'EUR', 5)`, [tenant.id, code]);
+    expect((await post(body(`${code}-2`, line))).json()).toMatchObject({ total: 300 });
+  });
+
   it('gives each of many concurrent requests its own answer', async () => {
     const keyed = body('KEYED');
     const answers = await Promise.all([
