@@ -156,7 +156,7 @@ async function writeOrders(
        FROM (SELECT id, order_code, (row_number() OVER (ORDER BY order_code) - 1) / ${RESERVE_BATCH} AS batch FROM o) b GROUP BY batch`;
 
   type Row = OrderWithCustomer & { eventId: number; eventCreatedAt: Date };
-  const { rows } = await ex.query<{ changed: boolean } & ({ [K in keyof Row]: Row[K] } | { [K in keyof Row]: null })>(
+  const { rows } = await ex.query<{ changed: boolean } & (Row | { [K in keyof Row]: null })>(
     `WITH changed AS (
        -- A catalog row this statement was given that is no longer the product's: write nothing.
        SELECT 1 FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[]) AS k(id, sku, name, price, currency)
