@@ -162,14 +162,18 @@ export class PlacementBatcher {
 const batchers = new WeakMap<AppContext, PlacementBatcher>();
 
 /**
- * This process's batcher. PGlite has one connection, so one group at a time; on PostgreSQL a few
- * groups at once, leaving most of the pool to reads and workers.
+ * Groups written at once on PostgreSQL: one group's statement runs while the next one gathers.
+ * A group is one statement; three at once only made them contend on two cores (API alone,
+ * interleaved, two against three: 2,463/2,058, 2,915/2,119, 2,705/2,857, 3,135/2,006 orders/s).
  */
+const GROUPS_AT_ONCE = 2;
+
+/** This process's batcher. PGlite has one connection: one group at a time. */
 export function placementBatcher(ctx: AppContext): PlacementBatcher {
   let batcher = batchers.get(ctx);
   if (!batcher) {
     const db = ctx.config.database;
-    batcher = new PlacementBatcher(ctx, db.kind === 'postgres' ? Math.max(1, Math.floor(db.poolMax / 3)) : 1);
+    batcher = new PlacementBatcher(ctx, db.kind === 'postgres' ? Math.max(1, Math.min(GROUPS_AT_ONCE, Math.floor(db.poolMax / 3))) : 1);
     batchers.set(ctx, batcher);
   }
   return batcher;
