@@ -41,10 +41,11 @@ async function lookUp(ex: Executor, tenantId: string, emails: readonly string[],
  * The customers with these emails, created where missing; each once, new or existing. Emails are
  * stored lowercase: the unique (tenant_id, email) must not split one person in two.
  *
- * Most placements name customers who exist: one read, no insert (and no insert trigger). The
- * missing ones are inserted in email order (two transactions wait on each other in one order and
- * cannot deadlock); one that a concurrent transaction inserted is skipped by ON CONFLICT once that
- * transaction commits, and read by a new statement, whose snapshot sees it.
+ * Customers who exist cost one read, no insert (and no insert trigger). The missing ones are
+ * inserted in email order (two transactions wait on each other in one order and cannot
+ * deadlock); one that a concurrent transaction inserted is skipped by ON CONFLICT once that
+ * transaction commits, and read by a new statement, whose snapshot sees it. (Order placement
+ * writes its customers inside its own statement: createOrders.)
  */
 export async function upsertCustomers(ex: Executor, tenantId: string, customers: readonly NewCustomer[]): Promise<UpsertedCustomer[]> {
   if (customers.length === 0) return [];
