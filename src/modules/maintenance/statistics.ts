@@ -33,8 +33,9 @@ interface TableState {
 
 /**
  * Tables whose statistics no longer describe them: the heap grew by a fifth (and 8 pages) since
- * the last analysis, or (PostgreSQL, whose counters PGlite does not keep) a fifth of its rows
- * changed. relpages/reltuples are what the planner believes; pg_relation_size is what is there.
+ * the last analysis, or a fifth of its rows changed (sessions report changes at most once a
+ * second, so some are counted after the analysis that saw them: such a table is analyzed once
+ * more). relpages/reltuples are what the planner believes; pg_relation_size is what is there.
  */
 export async function staleTables(db: Pick<Database, 'query'>): Promise<string[]> {
   const { rows } = await db.query<TableState>(
