@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
+import { customerCtes, wantedCustomers } from '../customers/customer.repository.js';
 import { catalogCacheOf, type CatalogRow } from './catalog-cache.js';
 import type { OrderWithCustomer } from './order.queries.js';
 import type { OrderEventRow } from './order.repository.js';
@@ -89,17 +90,6 @@ function checkOrders(orders: readonly OrderInput[], bySku: Map<string, CatalogRo
   return { accepted, rejected };
 }
 
-/** The customers of these orders, lowercase and once each (the first name given), in email order. */
-function wantedCustomers(orders: readonly OrderInput[]): { emails: string[]; names: string[] } {
-  const byEmail = new Map<string, string>();
-  for (const o of orders) {
-    const email = o.customerEmail.toLowerCase();
-    if (!byEmail.has(email)) byEmail.set(email, o.customerName);
-  }
-  const emails = [...byEmail.keys()].sort();
-  return { emails, names: emails.map((e) => byEmail.get(e)!) };
-}
-
 /**
  * Creates many orders and enqueues their reservation in one statement, which needs no
  * transaction around it (the caller may still hold one): the customers that are missing, the
@@ -111,10 +101,8 @@ function wantedCustomers(orders: readonly OrderInput[]): { emails: string[]; nam
  *
  * Safe to repeat: an order code that exists is reported as existing, not duplicated. Customers
  * are inserted in email order, then orders in order-code order, so two statements creating
- * overlapping ones wait on each other in one order and cannot deadlock. A customer that is not in
- * the statement's snapshot but that a concurrent transaction has inserted meanwhile is taken by
- * ON CONFLICT DO UPDATE, which (unlike DO NOTHING) returns the row; a customer the snapshot holds
- * is only read (most placements: no write, no dead row).
+ * overlapping ones wait on each other in one order and cannot deadlock (customers: customerCtes,
+ * which also takes a customer a concurrent transaction inserted meanwhile).
  */
 export async function createOrders(
   ctx: Pick<AppContext, 'queue'>,
@@ -147,7 +135,7 @@ async function writeOrders(
   const result: CreateOrdersResult = { created: [], existing: [], rejected };
   if (accepted.length === 0) return result;
 
-  const customers = wantedCustomers(accepted.map((a) => a.order));
+  const customers = wantedCustomers(accepted.map(({ order }) => ({ email: order.customerEmail, name: order.customerName })));
   const lines = accepted.flatMap(({ order, lines }) => lines.map((l) => ({ code: order.orderCode, ...l })));
   const used = [...new Map(lines.map((l) => [l.product.id, l.product])).values()];
   const eventData = { source: opts.source, ...(opts.importId && { importId: opts.importId }) };
@@ -163,21 +151,7 @@ async function writeOrders(
        LEFT JOIN products p ON p.tenant_id = $1 AND p.id = k.id
        WHERE p.id IS NULL OR (p.sku, p.name, p.price, p.currency::text) IS DISTINCT FROM (k.sku, k.name, k.price, k.currency)
        LIMIT 1
-     ), w AS (
-       SELECT email, name FROM unnest($17::text[], $18::text[]) AS t(email, name)
-     ), found AS (
-       -- Index probes whatever the planner thinks the tenant's customers number.
-       SELECT w.email, c.id, c.name FROM w JOIN LATERAL (SELECT id, name FROM customers WHERE tenant_id = $1 AND email = w.email) c ON true
-     ), added AS (
-       INSERT INTO customers (tenant_id, email, name)
-       SELECT $1, w.email, w.name FROM w
-       WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.email = w.email) AND NOT EXISTS (SELECT 1 FROM changed)
-       ORDER BY w.email
-       ON CONFLICT (tenant_id, email) DO UPDATE SET name = customers.name
-       RETURNING email, id, name
-     ), c AS (
-       SELECT email, id, name FROM found UNION ALL SELECT email, id, name FROM added
-     ), o AS (
+     ), ${customerCtes('$1', '$17', '$18', 'EXISTS (SELECT 1 FROM changed)')}, o AS (
        INSERT INTO orders (tenant_id, order_code, customer_id, currency, total, items_count, placed_at, source, import_id)
        SELECT $1, t.code, c.id, t.currency, t.total, t.n, t.placed, $8, $9
        FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[]) AS t(code, email, currency, total, n, placed)
