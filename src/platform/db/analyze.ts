@@ -10,10 +10,17 @@ import type { Executor } from './types.js';
  */
 export const QUICK_STATISTICS_TARGET = 10;
 
-/** ANALYZE with a small sample. `tx` must be inside a transaction (the target is SET LOCAL). */
+/**
+ * ANALYZE with a small sample. `tx` must be inside a transaction (the target is SET LOCAL).
+ *
+ * Inside a transaction ANALYZE keeps each table's SHARE UPDATE EXCLUSIVE lock to the end, and two
+ * ANALYZEs of one table wait for each other: callers racing over overlapping lists (the statistics
+ * keeper, an import's chunk runners) deadlocked when they listed the tables in different orders.
+ * So the tables are always locked in one order, by name.
+ */
 export async function analyzeQuickly(tx: Executor, tables: readonly string[]): Promise<void> {
   if (tables.length === 0) return;
   await tx.exec(`SET LOCAL default_statistics_target = ${QUICK_STATISTICS_TARGET}`);
   // Names come from fixed lists in the callers, never from input.
-  await tx.exec(`ANALYZE ${tables.join(', ')}`);
+  await tx.exec(`ANALYZE ${[...new Set(tables)].sort().join(', ')}`);
 }
