@@ -274,6 +274,25 @@ export async function refreshStatistics(db: Pick<AppContext, 'db'>['db'], chunk:
   else if ((chunk & (chunk - 1)) === 0) await db.transaction((tx) => analyzeQuickly(tx, tables));
 }
 
+/** SQLSTATEs of an ANALYZE that lost a lock to someone else: deadlock_detected, lock_not_available. */
+const LOST_LOCK = new Set(['40P01', '55P03']);
+
+/**
+ * Statistics only make the next statements faster: an import whose orders are written must not
+ * fail because its ANALYZE met another session's locks (an operator's ANALYZE or LOCK TABLE in a
+ * transaction, in another order than ours). That refresh is skipped with a warning; the next one,
+ * or autovacuum, catches up. Any other error (the connection is gone) still fails the run.
+ */
+async function refreshStatisticsOrSkip(ctx: MaterializeCtx, chunk: number, done: boolean): Promise<void> {
+  try {
+    await refreshStatistics(ctx.db, chunk, done);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !LOST_LOCK.has(code)) throw err;
+    ctx.logger?.warn({ err, chunk, done }, 'skipped a statistics refresh that lost a lock; the import goes on');
+  }
+}
+
 /**
  * Connections materializing one import at once on PostgreSQL, in a process that runs nothing
  * else (`ordersys import`: it drives the workflow only once the orders exist). Each chunk is one
@@ -284,7 +303,7 @@ export async function refreshStatistics(db: Pick<AppContext, 'db'>['db'], chunk:
  */
 export const MATERIALIZE_PARALLEL = 2;
 
-type MaterializeCtx = Pick<AppContext, 'db' | 'queue'> & Partial<Pick<AppContext, 'role'>>;
+type MaterializeCtx = Pick<AppContext, 'db' | 'queue'> & Partial<Pick<AppContext, 'role' | 'logger'>>;
 
 export function materializeParallelism(ctx: MaterializeCtx): number {
   return ctx.db.kind === 'postgres' && ctx.role === 'cli' ? MATERIALIZE_PARALLEL : 1;
@@ -324,7 +343,7 @@ export async function runChunks(
         return;
       }
       opts.onChunk?.(r.imp);
-      await refreshStatistics(ctx.db, ++chunks, false);
+      await refreshStatisticsOrSkip(ctx, ++chunks, false);
       // Checked after a chunk: a spent budget still does one, so every slice makes progress.
       if (opts.until !== undefined && Date.now() >= opts.until) {
         outOfTime = true;
@@ -337,7 +356,7 @@ export async function runChunks(
   if (rejected) throw rejected.reason;
   // Only an import that this run finished has new rows worth analyzing at the end.
   if (finished) {
-    if (chunks > (opts.chunksBefore ?? 0)) await refreshStatistics(ctx.db, chunks, true);
+    if (chunks > (opts.chunksBefore ?? 0)) await refreshStatisticsOrSkip(ctx, chunks, true);
     return { kind: 'done', imp: finished };
   }
   return { kind: outOfTime ? 'budget' : 'busy', chunks };

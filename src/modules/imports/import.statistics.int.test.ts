@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onPostgres } from '../../../test/backend.js';
+import { createTestContext, type TestContext } from '../../../test/context.js';
+import { newTenant } from '../../../test/factories.js';
+import { generateLines } from './generate-csv.js';
+import { materializeImport } from './import.materialize.js';
+import { resolveImportOptions } from './import.options.js';
+import { importUpload } from './import.service.js';
+
+/*
+ * An import refreshes planner statistics between its chunks (ANALYZE in a transaction, keeping
+ * each table's lock to the end). Another session can hold those locks in another order: here an
+ * operator's transaction that locks products as ANALYZE would, waits for the import's refresh to
+ * reach products, then asks for customers. PostgreSQL breaks the cycle by failing the session
+ * that waited first, the refresh: the import must skip that refresh, not fail with its orders
+ * half written.
+ */
+/** Resolves once some session waits to lock `table` as ANALYZE does. */
+async function analyzeWaitsFor(table: string): Promise<void> {
+  for (;;) {
+    const { rows } = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND mode = 'ShareUpdateExclusiveLock'`,
+      [table],
+    );
+    if (rows[0]!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let ctx: TestContext;
+
+describe.skipIf(!onPostgres)('an import whose statistics refresh loses a lock (PostgreSQL)', () => {
+  beforeAll(async () => {
+    ctx = await createTestContext('cli');
+  });
+  afterAll(() => ctx.dispose());
+
+  it('skips the refresh and finishes every chunk', async () => {
+    const tenant = await newTenant(ctx.db);
+    const text = [...generateLines({ lines: 2000, seed: 3 })].join('\n');
+    const options = resolveImportOptions({ createProducts: true, defaultStock: 100 });
+    const { imp: staged } = await importUpload(ctx, {
+      tenantId: tenant.id, fileName: 'locked.csv', options, mapping: {},
+      source: (async function* () { yield Buffer.from(text); })(), bytesTotal: text.length,
+    });
+    expect(staged.phase).toBe('materializing');
+
+    let reached!: () => void;
+    const productsLocked = new Promise<void>((resolve) => (reached = resolve));
+    const operator = ctx.db.transaction(async (tx) => {
+      await tx.exec('LOCK TABLE products IN SHARE UPDATE EXCLUSIVE MODE');
+      reached();
+      // The import's first refresh holds customers, order_items and orders, and waits here.
+      await analyzeWaitsFor('products');
+      await tx.exec('LOCK TABLE customers IN SHARE UPDATE EXCLUSIVE MODE');
+    });
+    await productsLocked;
+    const done = await materializeImport(ctx, tenant.id, staged.id, { chunkOrders: 50 });
+    await operator; // the operator's transaction won the deadlock and committed
+
+    expect(done).toMatchObject({ status: 'completed', chunksDone: done.chunksTotal });
+    expect(done.chunksTotal).toBeGreaterThan(4);
+    expect(done.linesAccepted + done.linesRejected).toBe(done.linesRead);
+    const { rows } = await ctx.db.query<{ orders: number }>(`SELECT count(*)::int AS orders FROM orders WHERE import_id = $1`, [staged.id]);
+    expect(rows[0]!.orders).toBe(done.ordersCreated);
+    expect(done.ordersCreated).toBeGreaterThan(0);
+  });
+});
