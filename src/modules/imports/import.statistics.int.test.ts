@@ -7,14 +7,6 @@ import { materializeImport } from './import.materialize.js';
 import { resolveImportOptions } from './import.options.js';
 import { importUpload } from './import.service.js';
 
-/*
- * An import refreshes planner statistics between its chunks (ANALYZE in a transaction, keeping
- * each table's lock to the end). Another session can hold those locks in another order: here an
- * operator's transaction that locks products as ANALYZE would, waits for the import's refresh to
- * reach products, then asks for customers. PostgreSQL breaks the cycle by failing the session
- * that waited first, the refresh: the import must skip that refresh, not fail with its orders
- * half written.
- */
 /** Resolves once some session waits to lock `table` as ANALYZE does. */
 async function analyzeWaitsFor(table: string): Promise<void> {
   for (;;) {
@@ -29,6 +21,14 @@ async function analyzeWaitsFor(table: string): Promise<void> {
 
 let ctx: TestContext;
 
+/*
+ * An import refreshes planner statistics between its chunks (ANALYZE in a transaction, keeping
+ * each table's lock to the end). Another session can hold those locks in another order: here an
+ * operator's transaction that locks products as ANALYZE would, waits for the import's refresh to
+ * reach products, then asks for customers. PostgreSQL breaks the cycle by failing the session
+ * that waited first, the refresh: the import must skip that refresh, not stop halfway for
+ * someone to run it again.
+ */
 describe.skipIf(!onPostgres)('an import whose statistics refresh loses a lock (PostgreSQL)', () => {
   beforeAll(async () => {
     ctx = await createTestContext('cli');
