@@ -268,27 +268,18 @@ async function finishImport(tx: Executor, imp: ImportRow): Promise<ImportRow> {
  * once more at the end, for whatever reads the new rows next (the workflow, kpi verify). The
  * refreshes along the way sample little (analyzeQuickly); the last one samples fully.
  */
-export async function refreshStatistics(db: Pick<AppContext, 'db'>['db'], chunk: number, done: boolean): Promise<void> {
+async function refreshStatistics(ctx: MaterializeCtx, chunk: number, done: boolean): Promise<void> {
   const tables = ['orders', 'order_items', 'customers', 'products'];
-  if (done) await db.exec(`ANALYZE ${tables.join(', ')}`);
-  else if ((chunk & (chunk - 1)) === 0) await db.transaction((tx) => analyzeQuickly(tx, tables));
-}
-
-/** SQLSTATEs of an ANALYZE that lost a lock to someone else: deadlock_detected, lock_not_available. */
-const LOST_LOCK = new Set(['40P01', '55P03']);
-
-/**
- * Statistics only make the next statements faster: an import whose orders are written must not
- * fail because its ANALYZE met another session's locks (an operator's ANALYZE or LOCK TABLE in a
- * transaction, in another order than ours). That refresh is skipped with a warning; the next one,
- * or autovacuum, catches up. Any other error (the connection is gone) still fails the run.
- */
-async function refreshStatisticsOrSkip(ctx: MaterializeCtx, chunk: number, done: boolean): Promise<void> {
   try {
-    await refreshStatistics(ctx.db, chunk, done);
+    if (done) await ctx.db.exec(`ANALYZE ${tables.join(', ')}`);
+    else if ((chunk & (chunk - 1)) === 0) await ctx.db.transaction((tx) => analyzeQuickly(tx, tables));
   } catch (err) {
+    // Statistics only make the next statements faster: an ANALYZE that lost a lock to another
+    // session (an operator's ANALYZE or LOCK TABLE in a transaction, in another order than ours:
+    // deadlock_detected, lock_not_available) is skipped, and the next refresh or autovacuum
+    // catches up. Any other error (the connection is gone) still fails the run.
     const code = (err as { code?: unknown }).code;
-    if (typeof code !== 'string' || !LOST_LOCK.has(code)) throw err;
+    if (code !== '40P01' && code !== '55P03') throw err;
     ctx.logger?.warn({ err, chunk, done }, 'skipped a statistics refresh that lost a lock; the import goes on');
   }
 }
@@ -343,7 +334,7 @@ export async function runChunks(
         return;
       }
       opts.onChunk?.(r.imp);
-      await refreshStatisticsOrSkip(ctx, ++chunks, false);
+      await refreshStatistics(ctx, ++chunks, false);
       // Checked after a chunk: a spent budget still does one, so every slice makes progress.
       if (opts.until !== undefined && Date.now() >= opts.until) {
         outOfTime = true;
@@ -356,7 +347,7 @@ export async function runChunks(
   if (rejected) throw rejected.reason;
   // Only an import that this run finished has new rows worth analyzing at the end.
   if (finished) {
-    if (chunks > (opts.chunksBefore ?? 0)) await refreshStatisticsOrSkip(ctx, chunks, true);
+    if (chunks > (opts.chunksBefore ?? 0)) await refreshStatistics(ctx, chunks, true);
     return { kind: 'done', imp: finished };
   }
   return { kind: outOfTime ? 'budget' : 'busy', chunks };

@@ -2,22 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/backend.js';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newTenant } from '../../../test/factories.js';
+import { someoneWaitsToLock } from '../../../test/locks.js';
 import { generateLines } from './generate-csv.js';
 import { materializeImport } from './import.materialize.js';
 import { resolveImportOptions } from './import.options.js';
 import { importUpload } from './import.service.js';
-
-/** Resolves once some session waits to lock `table` as ANALYZE does. */
-async function analyzeWaitsFor(table: string): Promise<void> {
-  for (;;) {
-    const { rows } = await ctx.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND mode = 'ShareUpdateExclusiveLock'`,
-      [table],
-    );
-    if (rows[0]!.n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let ctx: TestContext;
 
@@ -51,7 +40,7 @@ describe.skipIf(!onPostgres)('an import whose statistics refresh loses a lock (P
       await tx.exec('LOCK TABLE products IN SHARE UPDATE EXCLUSIVE MODE');
       reached();
       // The import's first refresh holds customers, order_items and orders, and waits here.
-      await analyzeWaitsFor('products');
+      await someoneWaitsToLock(ctx.db, 'products', 'ShareUpdateExclusiveLock');
       await tx.exec('LOCK TABLE customers IN SHARE UPDATE EXCLUSIVE MODE');
     });
     await productsLocked;

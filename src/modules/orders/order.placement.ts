@@ -10,8 +10,9 @@ import { placeOrders, type PlaceOrderInput } from './order.service.js';
  * and are then written together, a tenant's group at a time: ONE statement (customers, orders +
  * items + events, the reservation job; catalog rows from the process's cache, which the statement
  * checks) for the whole group, plus a transaction around it with the keys when requests carry
- * Idempotency-Keys, instead of a transaction of a dozen round trips per order. An idle server writes a placement at once (the
- * next event-loop turn); under load groups grow by themselves, up to MAX_BATCH.
+ * Idempotency-Keys, instead of a transaction of a dozen round trips per order. An idle server
+ * writes a placement at once (the next event-loop turn); under load groups grow by themselves,
+ * up to MAX_BATCH.
  *
  * What each request still gets is what it would get alone: its order and event committed with
  * the job that reserves it, or nothing; its own answer (201, 400, 409, 422, or a replay); its
