@@ -95,6 +95,18 @@ describe(CsvReader.name, () => {
     for (const piece of [1, 2, 3, 5, 16, 64]) expect(summary(input, piece, 300)).toEqual(expected);
   });
 
+  it('measures a CRLF line at the size cap without its CR, whatever the chunk size', () => {
+    // Found by the hostile-input property test: a 256-byte line ending in CRLF was read whole but
+    // refused as too long when its bytes came in small pieces (the CR counted while the LF had not come).
+    for (const size of [256, 257]) {
+      const line = `${' '.repeat(10)}${'z'.repeat(size - 20)}"q""q"  ""`;
+      const input = `h\r\n${line}\r\nafter\r\n`;
+      const expected = summary(input, 1 << 20, 256);
+      expect(expected[1]![2]).toBe(size > 256 ? 'line longer than 256 bytes: not read' : null);
+      for (const piece of [1, 2, 7, 64]) expect(summary(input, piece, 256)).toEqual(expected);
+    }
+  });
+
   it('counts every byte it consumed, for progress', () => {
     const input = '\uFEFFh\n1\n2';
     expect(read(input, 2).stats.bytesRead).toBe(Buffer.byteLength(input));

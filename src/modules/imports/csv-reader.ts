@@ -22,6 +22,7 @@ export interface CsvReaderStats {
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 const PIECE = 64 * 1024;
 const LF = 0x0a;
+const CR = 0x0d;
 const QUOTE = 0x22;
 
 export class CsvReader {
@@ -59,7 +60,7 @@ export class CsvReader {
     // long pending record costs linear time.
     if (this.started && this.waitFor >= 0 && buf.indexOf(this.waitFor) < 0) {
       this.keep([buf]);
-      if (this.pendingBytes > this.ctx.maxRecordBytes) this.overflow(out);
+      if (this.overCap()) this.overflow(out);
       return this.finish(out);
     }
     this.process(this.take(buf), false, out);
@@ -87,7 +88,7 @@ export class CsvReader {
     const cut = final ? data.length : data.lastIndexOf(LF) + 1;
     if (cut === 0) {
       this.keep([data]);
-      if (this.pendingBytes > this.ctx.maxRecordBytes) this.overflow(out);
+      if (this.overCap()) this.overflow(out);
       return;
     }
     const region = data.subarray(0, cut);
@@ -99,7 +100,17 @@ export class CsvReader {
     this.openQuote = offset < cut;
     this.waitFor = !this.openQuote ? LF : data.indexOf(QUOTE, cut) >= 0 ? -1 : QUOTE;
     if (offset < data.length) this.keep([data.subarray(offset)]);
-    if (this.pendingBytes > this.ctx.maxRecordBytes) this.overflow(out);
+    if (this.overCap()) this.overflow(out);
+  }
+
+  /**
+   * The pending record is over the cap, measured as the parser measures a record: outside a quote,
+   * a last CR may be its line end (the LF not yet come), which does not count.
+   */
+  private overCap(): boolean {
+    const last = this.pending.at(-1);
+    const lineEnd = !this.openQuote && last !== undefined && last[last.length - 1] === CR ? 1 : 0;
+    return this.pendingBytes - lineEnd > this.ctx.maxRecordBytes;
   }
 
   /**
