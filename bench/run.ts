@@ -31,7 +31,9 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
     u.pathname = `/${name}`;
     return await fn(u.toString());
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // BENCH_KEEP_DB=1 leaves the database for inspection (pg_stat_user_indexes, EXPLAIN).
+    if (process.env.BENCH_KEEP_DB) console.error(`kept database ${name}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
