@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import { modules } from '../modules/index.js';
 import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
-import { refuseNul } from './nul-guard.js';
+import { refuseUnstorableText } from './text-guard.js';
 import { registerOpenapi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 
@@ -30,7 +30,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   );
 
   app.addHook('onRequest', authHook(ctx));
-  app.addHook('preValidation', refuseNul);
+  app.addHook('preValidation', refuseUnstorableText);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.httpDuration
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))

@@ -171,6 +171,24 @@ describe('hostile requests', () => {
     expect(body.json().error.message).toMatch(/^body\.customer\.name: contains a NUL character/);
   });
 
+  it('refuses a lone UTF-16 surrogate in a JSON body with 400 naming it, and writes nothing', async () => {
+    // Only a JSON escape can carry one; the driver would have stored U+FFFD in its place.
+    const res = await t.app.inject({
+      method: 'POST', url: '/orders', headers: { ...bearer(key), 'content-type': 'application/json' },
+      payload: `{"orderCode":"LS-1\\ud800","customer":{"email":"ls@example.com","name":"L"},"items":[{"sku":"${sku}","quantity":1}]}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/^body\.orderCode: contains a lone UTF-16 surrogate/);
+    const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE order_code LIKE 'LS-1%'`);
+    expect(rows[0]!.n).toBe(0);
+    const pair = await t.app.inject({
+      method: 'POST', url: '/orders', headers: { ...bearer(key), 'content-type': 'application/json' },
+      payload: `{"orderCode":"LS-2\\ud83d\\ude00","customer":{"email":"ls@example.com","name":"L"},"items":[{"sku":"${sku}","quantity":1}]}`,
+    });
+    expect(pair.statusCode).toBe(201);
+    expect(pair.json().orderCode).toBe('LS-2\u{1F600}');
+  });
+
   it('stores a path-traversal upload name as a label only: the body is what gets imported', async () => {
     const csv = 'order_code,order_date,customer_email,customer_name,sku,product_name,quantity,unit_price,currency\n' +
       `TRAV-1,2024-01-02,x@example.com,X,${sku},P,1,10.00,EUR\n`;
