@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { AppContext } from '../context.js';
 import { modules } from '../modules/index.js';
 import { authHook } from './auth.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, frameworkErrorHandler } from './error-handler.js';
 import { refuseUnstorableText } from './text-guard.js';
 import { registerOpenapi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -20,6 +20,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     // Long enough for a large CSV upload to stream through phase 1 of an import.
     requestTimeout: 600_000,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

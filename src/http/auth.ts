@@ -20,6 +20,11 @@ declare module 'fastify' {
   }
 }
 
+/** The credential of an `Authorization: Bearer` header; the scheme is case-insensitive (RFC 9110 11.1). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header && /^bearer /i.test(header) ? header.slice(7).trim() || undefined : undefined;
+}
+
 /**
  * Every route needs a key unless it says `config: { role: false }`. The key decides the tenant:
  * handlers read it from req.auth, never from the request, so one tenant cannot name another.
@@ -30,8 +35,7 @@ export function authHook(ctx: AppContext) {
     const needed = req.routeOptions.config?.role;
     // Unmatched URLs fall through to the 404 handler; /docs is the public OpenAPI UI.
     if (needed === false || !req.routeOptions.url || req.url.startsWith('/docs')) return;
-    const header = req.headers.authorization;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const presented = bearerToken(req.headers.authorization);
     if (!presented) throw new DomainError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" (create one with `ordersys keys create`).');
     const key = await keys.find(ctx.db, presented);
     if (!key) throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');

@@ -47,3 +47,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
 }
+
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoding, a path
+ * parameter past 100 characters), in the one error shape instead of Fastify's own.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(err.statusCode ?? 400).send({ error: { code: 'INVALID_DATA', message: `${err.message}.` } });
+}

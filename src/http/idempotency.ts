@@ -119,6 +119,7 @@ export async function runOnce<R extends StoredResponse>(
 export function keyClaimOf(req: FastifyRequest, opts: { required: boolean; scope: string }): KeyClaim | undefined {
   const header = req.headers['idempotency-key'];
   const key = typeof header === 'string' ? header.trim() : undefined;
+  if (key === '') throw new DomainError('INVALID_DATA', 'headers.idempotency-key: must not be empty; send a unique string up to 255 characters, or no header.');
   if (!key) {
     if (opts.required) throw new DomainError('INVALID_DATA', 'Idempotency-Key header is required on this route (any unique string up to 255 characters).');
     return undefined;

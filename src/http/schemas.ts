@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inYears, YEARS_RULE } from '../platform/years.js';
 
 export const errorBody = z
   .object({
@@ -69,3 +70,12 @@ export function errorResponses(...codes: number[]): Record<number, z.ZodType> {
 }
 
 export const idParams = z.object({ id: z.uuid({ error: 'id must be a UUID' }) });
+
+/** YYYY-MM-DD in the accepted years. */
+export const isoDay = (error = 'must be a date YYYY-MM-DD') => z.iso.date({ error }).refine(inYears, YEARS_RULE);
+
+/** An ISO 8601 timestamp with Z or an offset, in the accepted years. */
+export const isoInstant = () => z.iso.datetime({ offset: true }).refine(inYears, YEARS_RULE);
+
+/** A date (UTC midnight) or a timestamp, in the accepted years: for `from`, `to`, `since` filters. */
+export const dayOrInstant = () => z.iso.date().or(z.iso.datetime({ offset: true })).refine(inYears, YEARS_RULE);

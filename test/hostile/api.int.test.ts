@@ -189,6 +189,62 @@ describe('hostile requests', () => {
     expect(pair.json().orderCode).toBe('LS-2\u{1F600}');
   });
 
+  it('refuses dates the database cannot hold (year 0) and edited cursors with 400 naming the parameter', async () => {
+    const auth = bearer(key);
+    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: auth });
+    for (const url of ['/orders?from=0000-01-01', '/orders?to=0000-01-01T00:00:00Z', '/analytics/kpis?date=0000-01-01', '/notifications?since=0000-01-01']) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.message, url).toMatch(/^querystring\.(from|to|date|since): must be in the years 1900-2999$/);
+    }
+    const placed = await t.app.inject({
+      method: 'POST', url: '/orders', headers: { ...auth, 'content-type': 'application/json' },
+      payload: { orderCode: 'Y0-1', customer: { email: 'y0@example.com', name: 'Y' }, items: [{ sku, quantity: 1 }], placedAt: '0000-01-01T00:00:00Z' },
+    });
+    expect(placed.statusCode).toBe(400);
+    expect(placed.json().error.message).toBe('body.placedAt: must be in the years 1900-2999');
+    const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const edited of [['2024-01-01T00:00:00.000Z', 'x'], ['1', orderId], ['0000-01-01T00:00:00.000Z', orderId]]) {
+      const res = await get(`/orders?cursor=${cursor(edited)}`);
+      expect(res.statusCode, JSON.stringify(edited)).toBe(400);
+      expect(res.json().error.message).toMatch(/^cursor: not a cursor this API returned/);
+    }
+  });
+
+  it('reads a date-only `to` as its whole day and refuses `to` before `from`', async () => {
+    const auth = bearer(key);
+    const order = (await t.app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: auth })).json();
+    const day = String(order.placedAt).slice(0, 10);
+    const sameDay = await t.app.inject({ method: 'GET', url: `/orders?from=${day}&to=${day}`, headers: auth });
+    expect(sameDay.statusCode).toBe(200);
+    expect(sameDay.json().items.map((o: { id: string }) => o.id)).toContain(orderId);
+    const reversed = await t.app.inject({ method: 'GET', url: '/orders?from=2025-01-02&to=2025-01-01', headers: auth });
+    expect(reversed.statusCode).toBe(400);
+    expect(reversed.json().error.message).toBe('to: must not be before from');
+  });
+
+  it('refuses an empty Idempotency-Key instead of ignoring it', async () => {
+    const res = await t.app.inject({
+      method: 'POST', url: '/orders', headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': '' },
+      payload: { orderCode: 'EK-1', customer: { email: 'ek@example.com', name: 'E' }, items: [{ sku, quantity: 1 }] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/^headers\.idempotency-key: must not be empty/);
+    const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE order_code = 'EK-1'`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('takes the Bearer scheme in any case, and answers malformed URLs in the one error shape', async () => {
+    const lower = await t.app.inject({ method: 'GET', url: '/orders?limit=1', headers: { authorization: `bearer ${key}` } });
+    expect(lower.statusCode).toBe(200);
+    for (const url of ['/orders/%E0%A4%A', `/inventory/${'a'.repeat(300)}`]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(key) });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(res.json().error.code, url).toBe('INVALID_DATA');
+    }
+  });
+
   it('stores a path-traversal upload name as a label only: the body is what gets imported', async () => {
     const csv = 'order_code,order_date,customer_email,customer_name,sku,product_name,quantity,unit_price,currency\n' +
       `TRAV-1,2024-01-02,x@example.com,X,${sku},P,1,10.00,EUR\n`;

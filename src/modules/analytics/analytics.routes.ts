@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, isoDay } from '../../http/schemas.js';
 import { getKpis, getLeaderboard, getRevenueSeries } from './analytics.service.js';
 
 const money = z.number().int().describe('integer minor units (cents)');
-const day = (what: string) => z.iso.date({ error: 'must be a date YYYY-MM-DD' }).optional().describe(what);
+const day = (what: string) => isoDay().optional().describe(what);
 const source = z.enum(['redis', 'postgres']).describe('where the figures were read: the live projection or the ledger');
 
 const kpis = z.object({

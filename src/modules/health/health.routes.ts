@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { bearerToken } from '../../http/auth.js';
 import { errorBody } from '../../http/schemas.js';
 import { pingRedis } from '../../platform/redis.js';
 import type { AppModule } from '../module.js';
@@ -67,12 +69,18 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
     },
     async (req, reply) => {
       const token = ctx.config.metricsToken;
-      if (token && req.headers.authorization !== `Bearer ${token}`) {
+      if (token && !sameSecret(bearerToken(req.headers.authorization), token)) {
         return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN> to read metrics.' } });
       }
       return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
     },
   );
 };
+
+/** Compared as digests, so neither the time taken nor a length mismatch tells how much was right. */
+function sameSecret(given: string | undefined, secret: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(secret));
+}
 
 export const healthModule: AppModule = { name: 'health', routes };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { idempotent } from '../../http/idempotency.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
+import { dayOrInstant, errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import { attemptDto, notificationDto, toAttemptDto, toNotificationDto, toTotalsDto, totalsDto } from './notification.dto.js';
 import { findAttempts, findNotification } from './notification.repository.js';
@@ -16,7 +16,7 @@ const listQuery = z.object({
   status: z.enum(NOTIFICATION_STATUSES).optional(),
   channel: z.enum(CHANNELS as ['email', 'sms', 'push', 'log']).optional(),
   orderId: z.uuid().optional(),
-  since: z.iso.date().or(z.iso.datetime({ offset: true })).optional().describe('created at or after (date or timestamp)'),
+  since: dayOrInstant().optional().describe('created at or after (date or timestamp)'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { keyClaimOf, sendStored } from '../../http/idempotency.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
-import { notFound } from '../../platform/errors.js';
+import { dayOrInstant, errorResponses, idParams, isoInstant } from '../../http/schemas.js';
+import { DomainError, notFound } from '../../platform/errors.js';
 import { jsonDates, orderDetailDto, orderDto, toOrderDto } from './order.dto.js';
 import { findOrderDetail, listOrders } from './order.queries.js';
 import { placementBatcher } from './order.placement.js';
@@ -16,7 +16,7 @@ import type { Order } from './order.types.js';
 const placeOrderBody = z.object({
   orderCode: z.string().trim().min(1).max(100),
   customer: z.object({ email: z.email().toLowerCase(), name: z.string().trim().min(1).max(200) }),
-  placedAt: z.iso.datetime({ offset: true }).optional(),
+  placedAt: isoInstant().optional(),
   items: z
     .array(z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().positive().max(1_000_000) }))
     .min(1)
@@ -26,11 +26,21 @@ const placeOrderBody = z.object({
 const listQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   customer: z.string().trim().min(1).max(320).optional().describe('email or customer id'),
-  from: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
-  to: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  from: dayOrInstant().optional().describe('placed at or after (a date is its first instant, UTC)'),
+  to: dayOrInstant().optional().describe('placed before this timestamp; a date includes its whole day (UTC)'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
 });
+
+const DAY_MS = 86_400_000;
+
+/** `from` and `to` as instants: a date-only `to` ends after its day, so from=to=a date is that day. */
+function placedRange(from: string | undefined, to: string | undefined): { from?: Date; to?: Date } {
+  const start = from === undefined ? undefined : new Date(from);
+  const end = to === undefined ? undefined : new Date(Date.parse(to) + (to.length === 10 ? DAY_MS : 0));
+  if (start && to !== undefined && Date.parse(to) < start.getTime()) throw new DomainError('INVALID_DATA', 'to: must not be before from');
+  return { from: start, to: end };
+}
 
 export interface OrderRouteHooks {
   /** Set by the refunds module: refunds of an order for its detail page, and full refund on cancel. */
@@ -82,8 +92,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       const page = await listOrders(ctx.db, tenantOf(req), {
         status: q.status,
         customer: q.customer,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
+        ...placedRange(q.from, q.to),
         limit: q.limit,
         cursor: q.cursor,
       });

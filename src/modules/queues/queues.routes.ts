@@ -5,6 +5,7 @@ import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { conflict, DomainError, notFound } from '../../platform/errors.js';
+import { isCursorInstant } from '../../platform/years.js';
 import { failedJobs, queueStats, visibleJobState, type JobOwner } from './queue-monitor.repository.js';
 
 const iso = z.string().describe('ISO 8601 timestamp');
@@ -43,7 +44,7 @@ const ownerOf = (req: FastifyRequest): JobOwner => ({ tenantId: tenantOf(req), a
 function decodeCursor(cursor: string): { completedOn: string; id: string } {
   try {
     const [completedOn, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof completedOn === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(completedOn)) && z.uuid().safeParse(id).success) {
+    if (typeof completedOn === 'string' && typeof id === 'string' && isCursorInstant(completedOn) && z.uuid().safeParse(id).success) {
       return { completedOn, id };
     }
   } catch {
