@@ -61,5 +61,10 @@ describe('metrics token', () => {
     expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     const ok = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(ok.statusCode).toBe(200);
+    const lower = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'bearer metrics-token-0123456789' } });
+    expect(lower.statusCode).toBe(200);
+    for (const wrong of ['Bearer metrics-token-012345678', 'Bearer metrics-token-01234567890', 'metrics-token-0123456789']) {
+      expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: wrong } })).statusCode, wrong).toBe(401);
+    }
   });
 });
