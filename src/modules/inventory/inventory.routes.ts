@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import type { AppModule } from '../module.js';
-import { adjustStock, listStock, stockOf } from './inventory.service.js';
+import { adjustStock, listStock, STOCK_MAX, STOCK_MIN, stockOf } from './inventory.service.js';
 
 const stockDto = z.object({
   sku: z.string(),
@@ -47,7 +47,8 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
         summary: 'Restock or correct stock, with a reason kept in the stock ledger',
         params: skuParam,
         body: z.object({
-          delta: z.number().int().refine((d) => d !== 0, 'must not be 0'),
+          // int4, like the stock columns: a delta beyond it could only fail in the database.
+          delta: z.int32({ error: `must be a whole number of units from ${STOCK_MIN} to ${STOCK_MAX}` }).refine((d) => d !== 0, 'must not be 0'),
           kind: z.enum(['restock', 'correction']).default('restock'),
           reason: z.string().trim().min(1).max(500),
         }),

@@ -12,6 +12,10 @@ export interface StockLevel {
   lowStockThreshold: number;
 }
 
+/** stock_on_hand, stock_reserved and inventory_adjustments.delta are int4. */
+export const STOCK_MAX = 2_147_483_647;
+export const STOCK_MIN = -2_147_483_648;
+
 const columns = `sku, name, price, currency, stock_on_hand AS "onHand", stock_reserved AS "reserved",
   stock_on_hand - stock_reserved AS available, low_stock_threshold AS "lowStockThreshold"`;
 
@@ -32,7 +36,8 @@ export async function listStock(ex: Executor, tenantId: string, limit: number, o
 
 /**
  * Restock (delta > 0) or correction (either sign), on record in the stock ledger in the same
- * transaction. On hand may not drop below what is reserved: those units are promised.
+ * transaction. On hand may not drop below what is reserved: those units are promised. Nor may it
+ * rise past the int4 column: the UPDATE would fail as a 500 instead of a refusal.
  */
 export async function adjustStock(
   tx: Executor,
@@ -54,6 +59,13 @@ export async function adjustStock(
       'CONFLICT',
       `delta: ${sku} has ${product.onHand} on hand of which ${product.reserved} are reserved; it can lose at most ${product.onHand - product.reserved}.`,
       { onHand: product.onHand, reserved: product.reserved },
+    );
+  }
+  if (product.onHand + delta > STOCK_MAX) {
+    throw new DomainError(
+      'CONFLICT',
+      `delta: ${sku} has ${product.onHand} on hand; stock can hold at most ${STOCK_MAX} units, so it can gain at most ${STOCK_MAX - product.onHand}.`,
+      { onHand: product.onHand, max: STOCK_MAX },
     );
   }
   await tx.query(`UPDATE products SET stock_on_hand = stock_on_hand + $2, updated_at = now() WHERE id = $1`, [product.id, delta]);

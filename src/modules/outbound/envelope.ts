@@ -21,7 +21,7 @@ const PUBLIC_TYPES: Readonly<Record<string, string>> = {
   'import.finished': 'import.finished',
 };
 
-/** The types documented in docs/events.schema.json; a subscription may name others (future types). */
+/** The types documented in docs/events.schema.json: what a webhook subscription may name (or `*`). */
 export const KNOWN_EVENT_TYPES: readonly string[] = [...new Set(Object.values(PUBLIC_TYPES))];
 
 /** Types written later (a new module) go out under their own name rather than being dropped. */

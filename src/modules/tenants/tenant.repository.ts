@@ -1,4 +1,6 @@
 import type { Executor } from '../../platform/db/types.js';
+import { invalid } from '../../platform/errors.js';
+import { checkTimeZone } from './time-zone.js';
 
 export interface Tenant {
   id: string;
@@ -14,14 +16,38 @@ export async function findTenantBySlug(ex: Executor, slug: string): Promise<Tena
   return rows[0];
 }
 
+export async function findTenantById(ex: Executor, id: string): Promise<Tenant | undefined> {
+  const { rows } = await ex.query<Tenant>(`SELECT ${columns} FROM tenants WHERE id = $1`, [id]);
+  return rows[0];
+}
+
 export async function listTenants(ex: Executor): Promise<Tenant[]> {
   return (await ex.query<Tenant>(`SELECT ${columns} FROM tenants ORDER BY slug`)).rows;
 }
 
-/** Creates the tenant unless it exists; safe to call from several processes at once. */
-export async function ensureTenant(ex: Executor, slug: string, name = slug, timeZone = 'UTC'): Promise<Tenant> {
-  await ex.query(`INSERT INTO tenants (slug, name, time_zone) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING`, [slug, name, timeZone]);
+/**
+ * Creates the tenant unless it exists; safe to call from several processes at once. A time zone,
+ * when given, goes through the same check as `PATCH /tenant` (without one the tenant counts days
+ * in UTC, the column default).
+ */
+export async function ensureTenant(ex: Executor, slug: string, name = slug, timeZone?: string): Promise<Tenant> {
+  let zone = 'UTC';
+  if (timeZone !== undefined) {
+    const checked = await checkTimeZone(ex, timeZone);
+    if (!checked.ok) throw invalid('timeZone', checked.reason);
+    zone = checked.value;
+  }
+  await ex.query(`INSERT INTO tenants (slug, name, time_zone) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING`, [slug, name, zone]);
   const tenant = await findTenantBySlug(ex, slug);
   if (!tenant) throw new Error(`tenant ${slug} vanished right after it was created`);
   return tenant;
+}
+
+/** `timeZone` must come from checkTimeZone: a zone the database or Intl does not know breaks analytics. */
+export async function updateTenant(ex: Executor, id: string, change: { name?: string; timeZone?: string }): Promise<void> {
+  await ex.query(`UPDATE tenants SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone) WHERE id = $1`, [
+    id,
+    change.name ?? null,
+    change.timeZone ?? null,
+  ]);
 }

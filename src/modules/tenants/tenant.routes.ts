@@ -3,23 +3,21 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
+import { DomainError } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
+import { findTenantById, updateTenant } from './tenant.repository.js';
+import { checkTimeZone } from './time-zone.js';
 
 const tenantDto = z.object({ id: z.uuid(), slug: z.string(), name: z.string(), timeZone: z.string() });
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+/** Same shape as a schema validation error, for a check that needs the database. */
+function invalidBody(field: string, message: string): DomainError {
+  return new DomainError('INVALID_DATA', `body.${field}: ${message}`, { issues: [{ field: `body.${field}`, message }] });
 }
 
 /** A key sees and manages only its own tenant; tenants are created with `ordersys keys create --tenant`. */
 const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const load = async (id: string) =>
-    (await ctx.db.query<z.infer<typeof tenantDto>>(`SELECT id, slug, name, time_zone AS "timeZone" FROM tenants WHERE id = $1`, [id])).rows[0]!;
+  const load = async (id: string) => (await findTenantById(ctx.db, id))!;
 
   app.get('/tenant', { schema: { tags: ['tenants'], summary: "The caller's tenant", response: { 200: tenantDto, ...errorResponses(401) } } }, async (req) =>
     load(tenantOf(req)),
@@ -34,18 +32,26 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
         summary: 'Rename the tenant or change its time zone (the day KPIs count on)',
         body: z.object({
           name: z.string().trim().min(1).max(200).optional(),
-          timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+          timeZone: z
+            .string()
+            .trim()
+            .min(1)
+            .max(100)
+            .optional()
+            .describe('IANA time zone the database knows (pg_timezone_names), such as Europe/Paris; any case, stored in its canonical spelling'),
         }),
         response: { 200: tenantDto, ...errorResponses(400, 401, 403) },
       },
     },
     async (req) => {
       const id = tenantOf(req);
-      await ctx.db.query(`UPDATE tenants SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone) WHERE id = $1`, [
-        id,
-        req.body.name ?? null,
-        req.body.timeZone ?? null,
-      ]);
+      let timeZone: string | undefined;
+      if (req.body.timeZone !== undefined) {
+        const checked = await checkTimeZone(ctx.db, req.body.timeZone);
+        if (!checked.ok) throw invalidBody('timeZone', checked.reason);
+        timeZone = checked.value;
+      }
+      await updateTenant(ctx.db, id, { name: req.body.name, timeZone });
       return load(id);
     },
   );
