@@ -167,6 +167,24 @@ describe('importFile', () => {
     ]);
   });
 
+  it('rejects the order of a line whose currency is not ISO 4217, naming the field and the value', async () => {
+    const tenant = await newTenant(ctx.db);
+    await catalog(tenant, { 'SKU-1': 250 });
+    const line = (code: string, currency: string) => `${code},2024-05-01T10:00:00Z,c@example.com,C,SKU-1,P,1,2.50,${currency}`;
+    const imp = await run(tenant, fileOf([HEADER, line('X-1', 'XYZ'), line('E-1', 'eur')].join('\n')));
+    expect(imp).toMatchObject({ status: 'completed', linesRead: 2, linesAccepted: 1, linesRejected: 1, ordersCreated: 1, ordersRejected: 1 });
+    expect((await ordersOf(tenant)).map((o) => o.orderCode)).toEqual(['E-1']);
+    expect(await errorsOf(imp)).toEqual([{ line: 2, field: 'currency', reason: "currency 'XYZ' is not an ISO 4217 currency code", raw: line('X-1', 'XYZ') }]);
+  });
+
+  it('fails the import of a file with a header and no order lines, saying so', async () => {
+    const tenant = await newTenant(ctx.db);
+    const message = 'The file has a header (line 2) but no order lines: add at least one order line below it.';
+    await expect(run(tenant, fileOf(`\n${HEADER}\n\n`))).rejects.toThrow(message);
+    const { rows } = await ctx.db.query<{ status: string; error: string }>(`SELECT status, error FROM imports WHERE tenant_id = $1`, [tenant.id]);
+    expect(rows).toEqual([{ status: 'failed', error: message }]);
+  });
+
   it('rejects orders with unknown SKUs, or creates the products with --create-products and their initial stock', async () => {
     const tenant = await newTenant(ctx.db);
     await catalog(tenant, { 'SKU-1': 250 });

@@ -23,7 +23,7 @@ export function resolveImportOptions(raw: RawImportOptions, names = { map: '--ma
   if (!PRESETS.includes(preset)) throw new DomainError('INVALID_DATA', `preset '${raw.preset}' is not one of ${PRESETS.join(', ')}.`);
   const specs = raw.map ?? [];
   if (specs.length > 0 && preset !== 'native') throw new DomainError('INVALID_DATA', `${names.map} applies to the native format only, not to the ${preset} preset.`);
-  const map = parseFieldMap(specs);
+  const map = parseFieldMap(specs, names.map);
   if (!map.ok) throw new DomainError('INVALID_DATA', map.reason);
   const createProducts = raw.createProducts ?? false;
   if (createProducts && raw.defaultStock === undefined) {

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { runCli } from '../../../test/cli.js';
@@ -41,6 +42,12 @@ async function jobsOf(name: string): Promise<{ data: Record<string, unknown> }[]
   return rows;
 }
 
+async function until(ready: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await ready()); await new Promise((r) => setTimeout(r, 10))) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+  }
+}
+
 describe('POST /imports', () => {
   it('reads the upload, queues phase 2, and the import then reports its orders and its errors', async () => {
     const body = [HEADER, line('H-1', 'SKU-1'), line('H-2', 'SKU-1', 0), line('H-1', 'SKU-1', 2), line('H-3', 'NOPE')].join('\n');
@@ -72,7 +79,7 @@ describe('POST /imports', () => {
     expect(reserve.flatMap((j) => j.data.orderIds as string[])).toContain(rows[0]!.id);
   });
 
-  it('returns the same import for the same Idempotency-Key without reading the body again', async () => {
+  it('returns the same import for the same Idempotency-Key, file and options without importing the body again', async () => {
     const body = [HEADER, line('K-1', 'SKU-1')].join('\n');
     const first = await upload(body, { 'idempotency-key': 'upload-1' });
     const again = await upload(body, { 'idempotency-key': 'upload-1' });
@@ -81,6 +88,75 @@ describe('POST /imports', () => {
     expect(again.json().id).toBe(first.json().id);
     const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM imports WHERE tenant_id = $1 AND file_name = 'upload.csv' AND lines_read = 1`, [tenant.id]);
     expect(rows[0]!.n).toBe(1);
+  });
+
+  it('refuses the same Idempotency-Key with another file (422), which then imports under a new key', async () => {
+    await newProduct(t.ctx.db, tenant, { sku: 'SKU-00021', price: 1250, stock: 10 });
+    await newProduct(t.ctx.db, tenant, { sku: 'SKU-00022', price: 1250, stock: 10 });
+    const a = `${HEADER}\nNEWA-1,2024-05-01,n@example.com,N,SKU-00021,X,1,12.50,EUR\n`;
+    const b = `${HEADER}\nNEWB-1,2024-05-01,n@example.com,N,SKU-00022,X,1,12.50,EUR\n`;
+    const first = await upload(a, { 'idempotency-key': 'batch-1' });
+    expect(first.statusCode).toBe(202);
+    const other = await upload(b, { 'idempotency-key': 'batch-1' });
+    expect(other.statusCode).toBe(422);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    expect(other.json().error).toMatchObject({
+      code: 'IDEMPOTENCY_MISMATCH',
+      message: `Idempotency-Key "batch-1" was already used for import ${first.json().id} with a different file; use a new key to import this file.`,
+    });
+    const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_lines WHERE order_code = 'NEWB-1'`);
+    expect(rows[0]!.n).toBe(0);
+    const retried = await upload(b, { 'idempotency-key': 'batch-2' });
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toMatchObject({ phase: 'materializing', counts: { linesRead: 1, linesStaged: 1 } });
+    expect(retried.json().id).not.toBe(first.json().id);
+  });
+
+  it('refuses the same Idempotency-Key and file with other options (422), naming them', async () => {
+    const body = [HEADER, line('OPT-1', 'SKU-1')].join('\n');
+    expect((await upload(body, { 'idempotency-key': 'opts-1' }, '?fileName=a.csv')).statusCode).toBe(202);
+    const renamed = await upload(body, { 'idempotency-key': 'opts-1' }, '?fileName=b.csv');
+    expect(renamed.statusCode).toBe(422);
+    expect(renamed.json().error.message).toMatch(/with other options \(fileName\)/);
+    const creating = await upload(body, { 'idempotency-key': 'opts-1' }, '?fileName=a.csv&createProducts=true&defaultStock=5');
+    expect(creating.json().error).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH', message: expect.stringMatching(/other options \(createProducts, defaultStock\)/) });
+    expect((await upload(body, { 'idempotency-key': 'opts-1' }, '?fileName=a.csv')).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('answers 409 to the same Idempotency-Key while the first upload is still read, and replays it once read', async () => {
+    const body = `${[HEADER, line('S-1', 'SKU-1')].join('\n')}\n`;
+    const slow = new PassThrough();
+    slow.write(`${HEADER}\n`);
+    const first = t.app.inject({ method: 'POST', url: '/imports', headers: { ...operator, 'content-type': 'text/csv', 'idempotency-key': 'slow-1' }, payload: slow });
+    await until(async () => (await t.ctx.db.query(`SELECT 1 FROM imports WHERE idempotency_key = 'slow-1'`)).rows.length > 0);
+    const during = await upload(body, { 'idempotency-key': 'slow-1' });
+    expect(during.statusCode).toBe(409);
+    expect(during.json().error.message).toMatch(/^Idempotency-Key "slow-1" belongs to import .*, whose upload is still being read; retry/);
+    slow.end(`${line('S-1', 'SKU-1')}\n`);
+    const done = await first;
+    expect(done.statusCode).toBe(202);
+    const after = await upload(body, { 'idempotency-key': 'slow-1' });
+    expect(after.statusCode).toBe(202);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.json().id).toBe(done.json().id);
+  });
+
+  it('refuses a file with a header and no order lines, failing its import, and gives its Idempotency-Key back', async () => {
+    const res = await upload(`${HEADER}\r\n\r\n`, { 'idempotency-key': 'header-only' }, '?fileName=header-only.csv');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'INVALID_DATA', message: 'The file has a header (line 1) but no order lines: add at least one order line below it.' });
+    const { rows } = await t.ctx.db.query<{ status: string; error: string; key: string | null }>(
+      `SELECT status, error, idempotency_key AS key FROM imports WHERE tenant_id = $1 AND file_name = 'header-only.csv'`, [tenant.id]);
+    expect(rows).toEqual([{ status: 'failed', error: res.json().error.message, key: null }]);
+    const retry = await upload([HEADER, line('HO-1', 'SKU-1')].join('\n'), { 'idempotency-key': 'header-only' }, '?fileName=header-only.csv');
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('names the map parameter, not the CLI flag, in its errors', async () => {
+    const res = await upload([HEADER, line('M-1', 'SKU-1')].join('\n'), {}, '?map=foo');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe("map 'foo' is not field=Header, e.g. order_code=InvoiceNo.");
   });
 
   it('refuses a file over IMPORT_MAX_BYTES with 413, a missing column with 400, and another tenant with 404', async () => {
@@ -124,11 +200,13 @@ describe('ordersys import (CLI)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const cliEnv = () => ({
+    ORDERSYS_DATA_DIR: dir, ORDERSYS_SECRET: TEST_SECRET, GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5',
+    ORDERSYS_DEFAULT_TENANT: `cli-${process.pid}`, ...(onPostgres && { DATABASE_URL: t.ctx.config.database.kind === 'postgres' ? t.ctx.config.database.url : testDatabaseUrl }),
+  });
+
   it('imports a generated file into a seeded tenant, runs the workflow and prints the summary', async () => {
-    const env = {
-      ORDERSYS_DATA_DIR: dir, ORDERSYS_SECRET: TEST_SECRET, GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5',
-      ORDERSYS_DEFAULT_TENANT: `cli-${process.pid}`, ...(onPostgres && { DATABASE_URL: t.ctx.config.database.kind === 'postgres' ? t.ctx.config.database.url : testDatabaseUrl }),
-    };
+    const env = cliEnv();
     const file = path.join(dir, 'orders.csv');
     const gen = await runCli(['generate-csv', '--lines', '400', '--seed', '5', '--error-rate', '0.02', '--out', file], env);
     expect(gen.code).toBe(0);
@@ -143,4 +221,12 @@ describe('ordersys import (CLI)', () => {
     const again = await runCli(['import', file, '--no-wait'], env);
     expect(again.stdout).toMatch(/orders +created 0, already present \d+/);
   }, 180_000);
+
+  it('refuses a file with a header and no order lines as the upload does', async () => {
+    const file = path.join(dir, 'header-only.csv');
+    writeFileSync(file, `${HEADER}\n`);
+    const res = await runCli(['import', file], cliEnv());
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('ordersys: The file has a header (line 1) but no order lines: add at least one order line below it.');
+  }, 60_000);
 });

@@ -52,8 +52,11 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['imports'],
         summary: 'Import a CSV file streamed as the raw body (Content-Type: text/csv); orders are created by a background job',
         querystring: uploadQuery,
-        headers: z.object({ 'idempotency-key': z.string().trim().min(1).max(255).optional() }),
-        response: { 202: importDto, ...errorResponses(400, 401, 403, 413) },
+        headers: z.object({
+          'idempotency-key': z.string().trim().min(1).max(255).optional()
+            .describe('the same key with the same file and options answers with the first import; with another file or options, 422'),
+        }),
+        response: { 202: importDto, ...errorResponses(400, 401, 403, 409, 413, 422) },
       },
     },
     async (req, reply) => {
@@ -90,10 +93,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         body.resume();
         throw err;
       });
-      if (replayed) {
-        body.resume(); // the stored import answers; the repeated upload is not read
-        reply.header('Idempotent-Replayed', 'true');
-      }
+      if (replayed) reply.header('Idempotent-Replayed', 'true'); // the stored import answers: the body was hashed, not imported
       return reply.code(202).header('location', `/imports/${imp.id}`).send(toImportDto(imp));
     },
   );

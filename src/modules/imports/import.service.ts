@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError } from '../../platform/errors.js';
-import { mapCsv, newImportCounts } from './import-stream.js';
+import { mapCsv, measured, newImportCounts } from './import-stream.js';
+import { replayUpload } from './import.idempotency.js';
 import { materializeImport, type MaterializeOptions } from './import.materialize.js';
 import {
   findImport, findImportByIdempotencyKey, findUnfinishedImport, insertImport, markImportFailed,
@@ -27,20 +28,6 @@ type Source = AsyncIterable<Uint8Array | string>;
 export interface ReadPhaseOptions extends StageOptions {
   /** Fails the read with PAYLOAD_TOO_LARGE past this many bytes. */
   maxBytes?: number;
-}
-
-/** Bytes through a hash and a size limit on their way to the parser. */
-async function* measured(source: Source, hash: ReturnType<typeof createHash> | null, maxBytes: number): AsyncGenerator<Uint8Array> {
-  let total = 0;
-  for await (const chunk of source) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    total += buf.length;
-    if (total > maxBytes) {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `The file is larger than the import limit of ${maxBytes} bytes (IMPORT_MAX_BYTES); split it into several imports.`);
-    }
-    hash?.update(buf);
-    yield buf;
-  }
 }
 
 /**
@@ -132,22 +119,20 @@ export interface UploadOptions {
 }
 
 /**
- * Phase 1 while the upload streams; its last transaction enqueues phase 2. The same
- * Idempotency-Key returns the same import without reading the body; a failed upload gives its
- * key back (markImportFailed), so a retry with that key starts afresh.
+ * Phase 1 while the upload streams; its last transaction enqueues phase 2. A repeat of an
+ * Idempotency-Key answers with the import of the first use, or refuses: see import.idempotency.ts.
  */
 export async function importUpload(ctx: Ctx, u: UploadOptions): Promise<{ imp: ImportRow; replayed: boolean }> {
-  if (u.idempotencyKey) {
-    const prior = await findImportByIdempotencyKey(ctx.db, u.tenantId, u.idempotencyKey);
-    if (prior) return { imp: prior, replayed: true };
-  }
-  const fresh: NewImport = { fileName: u.fileName, fileSha256: null, options: u.options, source: 'http', bytesTotal: u.bytesTotal, idempotencyKey: u.idempotencyKey };
-  const imp = await insertImport(ctx.db, u.tenantId, fresh);
+  const key = u.idempotencyKey;
+  const prior = key ? await findImportByIdempotencyKey(ctx.db, u.tenantId, key) : undefined;
+  const fresh: NewImport = { fileName: u.fileName, fileSha256: null, options: u.options, source: 'http', bytesTotal: u.bytesTotal, idempotencyKey: key };
+  const imp = prior ? undefined : await insertImport(ctx.db, u.tenantId, fresh);
   if (!imp) {
-    // A concurrent request with the same key got there first.
-    const prior = await findImportByIdempotencyKey(ctx.db, u.tenantId, u.idempotencyKey!);
-    if (!prior) throw new DomainError('CONFLICT', 'An upload with this Idempotency-Key just failed; retry.');
-    return { imp: prior, replayed: true };
+    // The key is taken (insertImport refuses only a taken key): by an earlier upload, or by a
+    // concurrent one that got there first.
+    const taken = prior ?? (await findImportByIdempotencyKey(ctx.db, u.tenantId, key!));
+    if (!taken) throw new DomainError('CONFLICT', 'An upload with this Idempotency-Key just failed; retry.');
+    return { imp: await replayUpload(ctx.db, taken, { ...u, idempotencyKey: key!, maxBytes: u.read?.maxBytes }), replayed: true };
   }
   try {
     await readPhase(ctx, imp, u.source, u.mapping, u.read ?? {}, (tx) =>

@@ -15,6 +15,11 @@ const MAX_LENGTH: Partial<Record<NativeField, number>> = {
 const EMAIL = /^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()"]+$/;
 const QUANTITY = /^\d+$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
+/**
+ * The ISO 4217 codes in use, from ICU (no dependency, no list to keep up to date). Three letters
+ * are not enough: an order in 'XYZ' could never be paid, refunded or summed with the others.
+ */
+const ISO_4217: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 /** Fields that may be empty: the database defaults names to ''. */
 const OPTIONAL: ReadonlySet<NativeField> = new Set(['customer_name', 'product_name']);
 
@@ -72,12 +77,14 @@ export function validateNativeLine(v: NativeValues): OrderLine | LineError[] {
   if (!(quantity >= 1 && quantity <= MAX_QUANTITY)) {
     if (q !== '') errors = fail(errors, 'quantity', q, quantity === 0 ? 'is 0: order at least 1' : quantity > MAX_QUANTITY ? `is above the limit of ${MAX_QUANTITY}` : 'is not a positive whole number');
   }
-  let currency = v.currency;
-  if (CURRENCY.test(currency)) currency = currency.toUpperCase();
-  else if (currency !== '') errors = fail(errors, 'currency', currency, 'is not a 3-letter code like EUR');
+  const currency = CURRENCY.test(v.currency) ? v.currency.toUpperCase() : v.currency;
+  const known = ISO_4217.has(currency);
+  if (!known && currency !== '') {
+    errors = fail(errors, 'currency', v.currency, CURRENCY.test(currency) ? 'is not an ISO 4217 currency code' : 'is not a 3-letter code like EUR');
+  }
   const price = parseMoney(v.unit_price, minorDigits(currency));
   if (!price.ok) {
-    if (v.unit_price !== '') errors = fail(errors, 'unit_price', v.unit_price, price.reason.startsWith('has more') && currency.length === 3 && currency === currency.toUpperCase() && CURRENCY.test(currency) ? `${price.reason} for ${currency}` : price.reason);
+    if (v.unit_price !== '') errors = fail(errors, 'unit_price', v.unit_price, price.reason.startsWith('has more') && known ? `${price.reason} for ${currency}` : price.reason);
   }
   if (errors !== null || !date.ok || !price.ok || !(quantity >= 1)) return errors ?? [];
   return {

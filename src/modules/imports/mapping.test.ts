@@ -59,6 +59,12 @@ describe(nativeMapper.name, () => {
     ]);
   });
 
+  it('rejects three letters that are not an ISO 4217 currency, naming the field and the value', () => {
+    expect(reasons(map('ORD-1,2024-05-31,a@b.co,A,S,P,1,12.50,XYZ'))).toEqual(["currency: currency 'XYZ' is not an ISO 4217 currency code"]);
+    expect(reasons(map('ORD-1,2024-05-31,a@b.co,A,S,P,1,12.50,abc'))).toEqual(["currency: currency 'abc' is not an ISO 4217 currency code"]);
+    for (const code of ['EUR', 'usd', 'GBP', 'JPY', 'KWD', 'CHF']) expect(map(`ORD-1,2024-05-31,a@b.co,A,S,P,1,12,${code}`).ok).toBe(true);
+  });
+
   it('reports empty required fields and accepts empty names', () => {
     expect(reasons(map(',2024-05-31,a@b.co,,SKU-1,,,1.00,'))).toEqual([
       'order_code: order_code is empty', 'quantity: quantity is empty', 'currency: currency is empty',

@@ -23,18 +23,18 @@ export interface MappingOptions {
   northwind?: NorthwindLookups;
 }
 
-/** Parses `--map order_code=InvoiceNo` arguments, naming any unknown field. */
-export function parseFieldMap(specs: readonly string[]): Result<FieldMap> {
+/** Parses `--map order_code=InvoiceNo` arguments, naming any unknown field; `name` is the flag or parameter they came in. */
+export function parseFieldMap(specs: readonly string[], name = '--map'): Result<FieldMap> {
   const map: FieldMap = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
-    const name = spec.slice(0, eq).trim().toLowerCase();
+    const field = spec.slice(0, eq).trim().toLowerCase();
     const header = spec.slice(eq + 1).trim();
-    if (eq < 1 || header === '') return { ok: false, reason: `--map '${spec}' is not field=Header, e.g. order_code=InvoiceNo.` };
-    if (!(NATIVE_FIELDS as readonly string[]).includes(name)) {
-      return { ok: false, reason: `--map '${spec}': ${name} is not a field; the fields are ${NATIVE_FIELDS.join(', ')}.` };
+    if (eq < 1 || header === '') return { ok: false, reason: `${name} '${spec}' is not field=Header, e.g. order_code=InvoiceNo.` };
+    if (!(NATIVE_FIELDS as readonly string[]).includes(field)) {
+      return { ok: false, reason: `${name} '${spec}': ${field} is not a field; the fields are ${NATIVE_FIELDS.join(', ')}.` };
     }
-    map[name as NativeField] = header;
+    map[field as NativeField] = header;
   }
   return { ok: true, value: map };
 }
