@@ -1,4 +1,5 @@
 import type { Result } from '../../platform/errors.js';
+import { MAX_YEAR, MIN_YEAR } from '../../platform/years.js';
 
 /*
  * Order dates become 'YYYY-MM-DDTHH:MM:SSZ' (UTC). Checked by hand rather than with Date.parse,
@@ -7,8 +8,6 @@ import type { Result } from '../../platform/errors.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
-const MIN_YEAR = 1900;
-const MAX_YEAR = 2999;
 
 const ISO_EXAMPLE = 'is not a date like 2024-05-31 or 2024-05-31T14:30:00Z';
 
