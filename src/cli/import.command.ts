@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
-import { importOrderStatuses, rejectionsByKind, type ImportRow } from '../modules/imports/import.repository.js';
+import type { ImportRow } from '../modules/imports/import.repository.js';
 import { resolveImportOptions } from '../modules/imports/import.options.js';
 import { importFile } from '../modules/imports/import.service.js';
 import type { MappingOptions } from '../modules/imports/mapping.js';
@@ -15,6 +15,7 @@ import { ensureTenant, findTenantBySlug } from '../modules/tenants/tenant.reposi
 import { DataDirectoryInUseError } from '../platform/db/pglite-lock.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
+import { importSummary } from './imports.command.js';
 import { intOption } from './seed.command.js';
 
 interface ImportCliOptions {
@@ -73,25 +74,6 @@ async function driveWorkflow(ctx: AppContext, imp: ImportRow): Promise<void> {
   if (interrupted) console.error('Stopped waiting: the remaining orders go on in any running ordersys worker.');
 }
 
-async function printSummary(ctx: AppContext, imp: ImportRow, waited: boolean): Promise<void> {
-  const kinds = await rejectionsByKind(ctx.db, imp.id);
-  const lines = [
-    `import ${imp.id} (${imp.fileName}): ${imp.status}`,
-    `  lines   read ${fmt(imp.linesRead)}, accepted ${fmt(imp.linesAccepted)}, rejected ${fmt(imp.linesRejected)}`,
-    `  orders  created ${fmt(imp.ordersCreated)}, already present ${fmt(imp.ordersExisting)}, rejected ${fmt(imp.ordersRejected)}`,
-  ];
-  if (Object.keys(kinds).length > 0) {
-    lines.push(`  rejected lines by reason: ${Object.entries(kinds).map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}`);
-    lines.push(`  every rejected line, with its reason: GET /imports/${imp.id}/errors`);
-  }
-  if (imp.ordersCreated > 0) {
-    const statuses = await importOrderStatuses(ctx.db, imp.tenantId, imp.id);
-    const shown = Object.entries(statuses).map(([s, n]) => `${s} ${fmt(n)}`).join(', ');
-    lines.push(`  order statuses${waited ? '' : ' (not waited for)'}: ${shown}`);
-  }
-  console.log(lines.join('\n'));
-}
-
 async function runImport(file: string, opts: ImportCliOptions): Promise<void> {
   const path = resolve(file);
   const info = statSync(path, { throwIfNoEntry: false });
@@ -142,7 +124,7 @@ async function runImport(file: string, opts: ImportCliOptions): Promise<void> {
     materializing.stop();
     try {
       if (opts.wait) await driveWorkflow(ctx, imp);
-      await printSummary(ctx, imp, opts.wait);
+      console.log(await importSummary(ctx, imp, tenant.slug, { waited: opts.wait }));
     } finally {
       await closeGateway(ctx);
     }

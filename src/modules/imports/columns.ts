@@ -20,11 +20,26 @@ const LISTED_HEADER_CHARS = 40;
  */
 export function listHeaders(header: readonly string[]): string {
   const names = header.slice(0, LISTED_HEADERS).map((h) => {
-    const name = h.trim();
+    const name = h.trim().replaceAll('\r', '\\r');
     return name.length > LISTED_HEADER_CHARS ? `${name.slice(0, LISTED_HEADER_CHARS)}…` : name;
   });
   const more = header.length - names.length;
   return more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
+}
+
+/**
+ * Why a header that lacks columns may be a file in another shape, or ''. Only ever called on a
+ * header that failed: a CR inside a field means CR-only line ends (the parser splits on LF, so
+ * the whole file reads as one line); one field holding ';' or a tab means another delimiter.
+ */
+export function headerHint(header: readonly string[]): string {
+  if (header.some((h) => h.includes('\r'))) {
+    return ' The file uses CR-only line endings (old Mac style), so it reads as one line: save it with LF or CRLF line endings and import it again.';
+  }
+  const only = header.length === 1 ? header[0]! : '';
+  const delimiter = only.includes(';') ? "';'" : only.includes('\t') ? 'tabs' : null;
+  if (delimiter === null) return '';
+  return ` The file seems delimited by ${delimiter}: ordersys reads comma-separated files; save it as CSV with commas (in Excel, "CSV UTF-8 (Comma delimited)").`;
 }
 
 /**
@@ -52,7 +67,7 @@ export function findColumns<K extends string>(header: readonly string[], wanted:
   const headers = listHeaders(header);
   if (missing.length > 0) {
     const what = missing.length === 1 ? 'column' : 'columns';
-    return { ok: false, reason: `The file has no ${what} ${missing.join(', ')}. Its header has: ${headers}.` };
+    return { ok: false, reason: `The file has no ${what} ${missing.join(', ')}. Its header has: ${headers}.${headerHint(header)}` };
   }
   if (ambiguous.length > 0) return { ok: false, reason: `The header names ${ambiguous.join(', ')} more than once: keep one column each.` };
   return { ok: true, value: found };

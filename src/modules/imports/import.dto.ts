@@ -16,7 +16,8 @@ export const importDto = z.object({
   bytesRead: z.number().int(),
   progress: z.number().min(0).max(1).describe('0..1 over both phases: reading is the first half, materializing the second'),
   counts: z.object({
-    linesRead: z.number().int(),
+    linesRead: z.number().int()
+      .describe('data lines read: not the header, nor blank lines (empty, or every field empty like the ,,,, padding rows of a spreadsheet); accepted + rejected once completed'),
     linesAccepted: z.number().int(),
     linesRejected: z.number().int(),
     linesStaged: z.number().int().describe('accepted when read, waiting for (or through) phase 2'),

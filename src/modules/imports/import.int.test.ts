@@ -144,6 +144,35 @@ describe('importFile', () => {
     accounted(imp);
   });
 
+  it('counts each rejected line once, under its first reason: the counts add up to the lines rejected', async () => {
+    const tenant = await newTenant(ctx.db);
+    await catalog(tenant, { 'SKU-1': 250 });
+    const text = [HEADER,
+      'R-1,2024-05-01T10:00:00Z,not-an-email,C,SKU-1,P,0,2.50,EURO', // three problems, all 'invalid'
+      ',2024-05-01T10:00:00Z,c@example.com,C,SKU-1,P,-1,,EUR', // missing order_code and unit_price, then an invalid quantity
+      'R-2,2024-05-01T10:00:00Z,c@example.com,C,,P,1,2.50,EUR', // missing sku
+      'OK-1,2024-05-01T10:00:00Z,c@example.com,C,SKU-1,P,1,2.50,EUR',
+    ].join('\n');
+    const imp = await run(tenant, fileOf(text));
+    expect(imp).toMatchObject({ linesRead: 4, linesAccepted: 1, linesRejected: 3 });
+    expect((await errorsOf(imp)).length).toBe(7); // the report still has one row per problem
+    const kinds = await rejectionsByKind(ctx.db, imp.id);
+    expect(kinds).toEqual({ missing: 2, invalid: 1 });
+    expect(Object.values(kinds).reduce((a, b) => a + b, 0)).toBe(imp.linesRejected);
+  });
+
+  it('counts spreadsheet padding rows as blank: not read, not rejected, not in the error report', async () => {
+    const tenant = await newTenant(ctx.db);
+    await catalog(tenant, { 'SKU-1': 250 });
+    const ok = (code: string, q = 1) => `${code},2024-05-01T10:00:00Z,c@example.com,C,SKU-1,P,${q},2.50,EUR`;
+    const text = [HEADER, ok('PAD-1'), ',,,,,,,,', ok('PAD-2', 0), ' ,, ,,,,,,', ',,,,,,,,', ''].join('\r\n');
+    const imp = await run(tenant, fileOf(text));
+    expect(imp).toMatchObject({ status: 'completed', linesRead: 2, linesAccepted: 1, linesRejected: 1, ordersCreated: 1, ordersRejected: 1 });
+    accounted(imp);
+    expect((await errorsOf(imp)).map((e) => e.line)).toEqual([4]);
+    expect(await rejectionsByKind(ctx.db, imp.id)).toEqual({ invalid: 1 });
+  });
+
   it('rejects orders with two currencies, order dates apart, too much of one SKU or too large a total, and only those', async () => {
     const tenant = await newTenant(ctx.db);
     await catalog(tenant, { 'SKU-1': 250 });
@@ -327,8 +356,10 @@ describe('importFile', () => {
     // The pure half found 11,472 good invoices of 13,199; none existed before.
     expect(imp.ordersCreated + imp.ordersRejected).toBe(13_199);
     expect(imp.ordersCreated).toBe(11_472);
+    // Each rejected line once, under its first reason: most lines without a CustomerID have other problems too.
     const kinds = await rejectionsByKind(ctx.db, imp.id);
-    expect(kinds).toMatchObject({ cancellation: 674, no_customer: 10_057, non_product: 202, zero_price: 179 });
+    expect(kinds).toEqual({ no_customer: 10_031, cancellation: 674, non_product: 111, order_rejected: 7, zero_price: 3, invalid: 1 });
+    expect(Object.values(kinds).reduce((a, b) => a + b, 0)).toBe(imp.linesRejected);
   }, 120_000);
 
   it('imports the Northwind order details with its lookups', async () => {

@@ -145,10 +145,16 @@ export async function pageImportErrors(ex: Executor, importId: string, after: { 
   return rows;
 }
 
-/** Rejected lines per kind of reason; a line with two problems of one kind counts once. */
+/**
+ * Rejected lines per kind of reason, each line counted once, under its first reason (the first
+ * its mapper found; a line rejected with its order has only the order's): the counts add up to
+ * the lines rejected. The error report still lists every problem of a line.
+ */
 export async function rejectionsByKind(ex: Executor, importId: string): Promise<Record<string, number>> {
   const { rows } = await ex.query<{ code: string; n: number }>(
-    `SELECT code, count(DISTINCT line_no)::int AS n FROM import_errors WHERE import_id = $1 GROUP BY code ORDER BY n DESC, code`,
+    `SELECT code, count(*)::int AS n FROM (
+       SELECT DISTINCT ON (line_no) code FROM import_errors WHERE import_id = $1 ORDER BY line_no, id
+     ) first GROUP BY code ORDER BY n DESC, code`,
     [importId],
   );
   return Object.fromEntries(rows.map((r) => [r.code, r.n]));

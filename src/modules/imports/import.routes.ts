@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses, idParams } from '../../http/schemas.js';
-import type { Executor } from '../../platform/db/types.js';
 import { DomainError, notFound } from '../../platform/errors.js';
 import { importDto, toImportDto } from './import.dto.js';
 import { MAX_DEFAULT_STOCK, PRESETS, resolveImportOptions } from './import.options.js';
-import { findImport, listImports, pageImportErrors, type ErrorLine } from './import.repository.js';
+import { errorReport } from './import.error-report.js';
+import { findImport, listImports } from './import.repository.js';
 import { importUpload } from './import.service.js';
 
 const uploadQuery = z.object({
@@ -19,26 +19,7 @@ const uploadQuery = z.object({
   fileName: z.string().trim().min(1).max(255).optional().describe('shown in reports; default upload.csv'),
 });
 
-const ERROR_PAGE = 5000;
 const ERRORS_EXAMPLE = "line,field,reason,raw\r\n3,quantity,quantity '0' is 0: order at least 1,\"SO-1043,2024-05-01T10:00:00Z,ada@example.com,Ada,MUG-BLUE,Mug,0,12.50,EUR\"\r\n";
-const csv = (v: string | number | null): string => {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-const csvRow = (e: ErrorLine): string => `${e.line},${csv(e.field)},${csv(e.reason)},${csv(e.raw)}\r\n`;
-
-/** The error report, page by page: memory stays flat however many lines were rejected. */
-async function* errorReport(ex: Executor, importId: string): AsyncGenerator<string> {
-  yield 'line,field,reason,raw\r\n';
-  let after = { line: 0, id: 0 };
-  for (;;) {
-    const page = await pageImportErrors(ex, importId, after, ERROR_PAGE);
-    if (page.length === 0) return;
-    yield page.map(csvRow).join('');
-    const last = page[page.length - 1]!;
-    after = { line: last.line, id: last.id };
-  }
-}
 
 export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   // The upload is handed on as the request stream, never buffered: phase 1 reads while it arrives.
