@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onPostgres } from './backend.js';
 import { TEST_SECRET, type TestContext } from './context.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
 
 // Apart from cli.ts: the chaos runner imports cli.ts outside vitest, and context.ts needs it.
 
@@ -24,4 +26,28 @@ export function cliEnvFor(
     ORDERSYS_DEFAULT_TENANT: tenantSlug,
   };
   return { env, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+export interface CliDatabase {
+  /** Env for runCli: a data directory of its own, and a PostgreSQL copy when DATABASE_URL is set. */
+  env: Record<string, string | undefined>;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A database for CLI child processes only. On PGlite the CLI opens (and migrates) the data
+ * directory itself: the test process must not hold it open at the same time.
+ */
+export async function cliDatabase(): Promise<CliDatabase> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordersys-cli-db-'));
+  const database: TestDatabase | undefined = onPostgres ? await createTestDatabase() : undefined;
+  return {
+    env: { ORDERSYS_SECRET: TEST_SECRET, ORDERSYS_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: database?.url },
+    dir,
+    async close() {
+      await database?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

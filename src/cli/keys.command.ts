@@ -1,9 +1,12 @@
 import { Option, type Command } from 'commander';
 import { ROLES, type Role } from '../modules/auth/api-key.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/auth/api-key.repository.js';
-import { ensureTenant, findTenantBySlug } from '../modules/tenants/tenant.repository.js';
+import { checkTenantSlug, ensureTenant, findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
+
+/** What PostgreSQL reads as a uuid (hyphens optional between groups of four, braces allowed); anything else is no key's id. */
+const UUID = /^\{?[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}\}?$/i;
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('manage API keys');
@@ -15,6 +18,7 @@ export function registerKeys(program: Command): void {
     .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).default('operator'))
     .option('--name <name>', 'a label to recognise the key by', 'cli')
     .action(async (opts: { tenant: string; role: Role; name: string }) => {
+      checkTenantSlug(opts.tenant, '--tenant');
       await withContext(async (ctx) => {
         const tenant = await ensureTenant(ctx.db, opts.tenant);
         const { key, record } = await createApiKey(ctx.db, tenant.id, opts.role, opts.name);
@@ -43,7 +47,9 @@ export function registerKeys(program: Command): void {
       await withContext(async (ctx) => {
         const tenant = await findTenantBySlug(ctx.db, opts.tenant);
         if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
-        if (!(await revokeApiKey(ctx.db, tenant.id, id))) throw new DomainError('NOT_FOUND', `No active key ${id} in tenant ${tenant.slug}.`);
+        if (!UUID.test(id) || !(await revokeApiKey(ctx.db, tenant.id, id))) {
+          throw new DomainError('NOT_FOUND', `No active key ${id} in tenant ${tenant.slug}; \`ordersys keys list --tenant ${tenant.slug}\` shows the ids.`);
+        }
         console.log(`revoked ${id}`);
       });
     });

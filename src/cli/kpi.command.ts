@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { getKpis, getLeaderboard, rebuildKpis, verifyKpis } from '../modules/analytics/analytics.service.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
-import { DomainError } from '../platform/errors.js';
-import { formatMinor, minorDigits } from '../platform/money.js';
+import { DomainError, invalid } from '../platform/errors.js';
+import { formatMinor, isCurrencyCode, minorDigits } from '../platform/money.js';
 import { withContext } from './context.js';
 
 async function tenantId(ctx: AppContext, slug: string | undefined): Promise<string> {
@@ -15,6 +15,13 @@ async function tenantId(ctx: AppContext, slug: string | undefined): Promise<stri
 
 /** Minor units as a decimal amount with the currency's own number of decimals (JPY 0, EUR 2). */
 const money = (minor: number, currency: string): string => formatMinor(minor, minorDigits(currency));
+
+/** --currency in any case, upper-cased. An unknown code matched no order and read as "no completed orders yet". */
+export function currencyOption(value: string): string {
+  const code = value.toUpperCase();
+  if (!isCurrencyCode(code)) throw invalid('--currency', `"${value}" is not an ISO 4217 currency code like EUR or JPY.`);
+  return code;
+}
 
 interface TenantOpt {
   tenant?: string;
@@ -88,14 +95,14 @@ export function registerKpi(program: Command): void {
     .command('leaderboard')
     .description('top customers by net spend (completed orders minus refunds), per currency')
     .option('--limit <n>', 'how many customers (1-100)', '10')
-    .option('--currency <code>', 'only this currency')
+    .option('--currency <code>', 'only this ISO 4217 currency, like EUR', currencyOption)
     .option('--tenant <slug>', 'tenant (default: ORDERSYS_DEFAULT_TENANT)')
     .option('--json', 'print JSON')
     .action(async (opts: TenantOpt & { limit: string; currency?: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new DomainError('INVALID_DATA', `--limit: "${opts.limit}" must be a whole number from 1 to 100.`);
       await withContext(async (ctx) => {
-        const result = await getLeaderboard(ctx, await tenantId(ctx, opts.tenant), limit, opts.currency?.toUpperCase());
+        const result = await getLeaderboard(ctx, await tenantId(ctx, opts.tenant), limit, opts.currency);
         if (opts.json) return console.log(JSON.stringify(result, null, 2));
         if (result.leaderboards.length === 0) console.log('no completed orders yet');
         for (const board of result.leaderboards) {

@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
+import { isValidDay } from '../modules/analytics/kpi.js';
 import { notificationReport } from '../modules/notifications/notification.service.js';
 import { NOTIFICATION_STATUSES, NOTIFICATION_TYPES, type NotificationStatus, type NotificationType } from '../modules/notifications/notification.types.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
-import { DomainError } from '../platform/errors.js';
+import { DomainError, invalid } from '../platform/errors.js';
+import { inYears, YEARS_RULE } from '../platform/years.js';
 import { withContext } from './context.js';
 
 interface ReportOptions {
@@ -13,14 +15,24 @@ interface ReportOptions {
   since?: string;
 }
 
-/** "24h", "7d", "30m" back from now, or an ISO date/timestamp. */
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "24h", "7d", "30m" back from now, or an ISO date/timestamp; either in the years 1900-2999. */
 export function parseSince(value: string, now = new Date()): Date {
   const rel = /^(\d+)([mhd])$/.exec(value);
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']);
+  if (rel) {
+    const date = new Date(now.getTime() - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS]);
+    // 99999999999d is no Date at all (NaN), not merely long ago.
+    if (Number.isNaN(date.getTime()) || !inYears(date.toISOString())) throw invalid('--since', `"${value}" reaches back too far: the date ${YEARS_RULE}.`);
+    return date;
+  }
   const date = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new DomainError('INVALID_DATA', `--since: "${value}" is neither a duration like 24h or 7d nor a date like 2026-01-31.`);
+    throw invalid('--since', `"${value}" is neither a duration like 24h or 7d nor a date like 2026-01-31.`);
   }
+  // V8 reads 2024-02-30 as March 1st: only a day the calendar has is taken at its word.
+  if (!isValidDay(value.slice(0, 10))) throw invalid('--since', `"${value}" is not a calendar date.`);
+  if (!inYears(date.toISOString())) throw invalid('--since', `"${value}" ${YEARS_RULE}.`);
   return date;
 }
 

@@ -1,28 +1,44 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { seedDemoCatalog } from '../modules/demo/seed.service.js';
-import { ensureTenant } from '../modules/tenants/tenant.repository.js';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { MAX_SEED_CUSTOMERS, MAX_SEED_PRODUCTS, seedDemoCatalog } from '../modules/demo/seed.service.js';
+import { checkTenantSlug, ensureTenant } from '../modules/tenants/tenant.repository.js';
+import { invalid } from '../platform/errors.js';
 import { withContext } from './context.js';
 
-export function intOption(name: string, min = 0) {
+/** A whole number from `min` to `max`; anything else is a user error naming the option. */
+export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min} (got "${value}").`);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw invalid(name, `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" must be a whole number ${range}.`);
+    }
     return n;
   };
 }
+
+/** Below this many rows a seed takes a few seconds: no progress bar. */
+const PROGRESS_FROM = 100_000;
 
 export function registerSeed(program: Command): void {
   program
     .command('seed')
     .description('create a deterministic demo catalog (products with stock, customers)')
-    .option('--products <n>', 'number of products', intOption('--products'), 1000)
-    .option('--customers <n>', 'number of customers', intOption('--customers'), 10000)
+    .option('--products <n>', `number of products, at most ${MAX_SEED_PRODUCTS}`, intOption('--products', 0, MAX_SEED_PRODUCTS), 1000)
+    .option('--customers <n>', `number of customers, at most ${MAX_SEED_CUSTOMERS}`, intOption('--customers', 0, MAX_SEED_CUSTOMERS), 10000)
     .option('--seed <s>', 'seed for stock levels', intOption('--seed'), 1)
     .option('--tenant <slug>', 'tenant to seed (created if missing)')
     .action(async (opts: { products: number; customers: number; seed: number; tenant?: string }) => {
+      if (opts.tenant !== undefined) checkTenantSlug(opts.tenant, '--tenant');
+      const total = opts.products + opts.customers;
+      // cli-progress draws nothing when stderr is not a terminal.
+      const bar = total >= PROGRESS_FROM ? new SingleBar({ format: 'seed |{bar}| {percentage}% | {value}/{total} rows | ETA {eta_formatted}', stream: process.stderr }) : undefined;
       await withContext(async (ctx) => {
         const tenant = await ensureTenant(ctx.db, opts.tenant ?? ctx.config.defaultTenant);
-        const result = await ctx.db.transaction((tx) => seedDemoCatalog(tx, tenant.id, opts));
+        bar?.start(total, 0);
+        const result = await ctx.db
+          .transaction((tx) => seedDemoCatalog(tx, tenant.id, { ...opts, onProgress: (done) => bar?.update(done) }))
+          .finally(() => bar?.stop());
         console.log(
           `tenant ${tenant.slug}: ${result.productsCreated} products and ${result.customersCreated} customers created ` +
             `(${opts.products - result.productsCreated} and ${opts.customers - result.customersCreated} already present)`,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,27 @@ describe('ordersys notifications report', () => {
     expect(parseSince('7d', now).toISOString()).toBe('2026-03-03T12:00:00.000Z');
     expect(parseSince('2026-03-01', now).toISOString()).toBe('2026-03-01T00:00:00.000Z');
     expect(() => parseSince('yesterday', now)).toThrow(/--since: "yesterday"/);
+  });
+
+  it('refuses a day the calendar does not have, and a --since outside the years 1900-2999', () => {
+    const now = new Date('2026-03-10T12:00:00Z');
+    expect(parseSince('2024-02-29', now).toISOString()).toBe('2024-02-29T00:00:00.000Z');
+    expect(() => parseSince('2024-02-30', now)).toThrow('--since: "2024-02-30" is not a calendar date.');
+    expect(() => parseSince('2023-02-29T10:00:00Z', now)).toThrow('--since: "2023-02-29T10:00:00Z" is not a calendar date.');
+    expect(() => parseSince('1899-12-31', now)).toThrow('--since: "1899-12-31" must be in the years 1900-2999.');
+    expect(() => parseSince('99999999999d', now)).toThrow('--since: "99999999999d" reaches back too far: the date must be in the years 1900-2999.');
+    expect(() => parseSince('50000d', now)).toThrow(/^--since: "50000d" reaches back too far/);
+    expect(parseSince('40000d', now).getUTCFullYear()).toBe(1916);
+  });
+
+  it('says so in one line, not with a RangeError, when --since reaches back too far', async () => {
+    const env = { ORDERSYS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'ordersys-nf-')) };
+    // A tenant to report on, so nothing but --since can stop the command.
+    expect((await runCli(['seed', '--products', '0', '--customers', '0'], env)).code).toBe(0);
+    const res = await runCli(['notifications', 'report', '--since', '99999999999d'], env);
+    rmSync(env.ORDERSYS_DATA_DIR, { recursive: true, force: true });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('ordersys: --since: "99999999999d" reaches back too far: the date must be in the years 1900-2999.\n');
   });
 
   it('refuses an unknown --status before touching the database', async () => {

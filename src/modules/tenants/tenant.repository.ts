@@ -11,6 +11,15 @@ export interface Tenant {
 
 const columns = `id, slug, name, time_zone AS "timeZone"`;
 
+/** tenants_slug_check (migrations/0001_init.sql), checked before SQL so a user reads the rule, not the constraint. */
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TENANT_SLUG_RULE = 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit, like "acme-eu"';
+
+/** Throws INVALID_DATA naming `field` (`--tenant` on the command line) unless `slug` may name a tenant. */
+export function checkTenantSlug(slug: string, field = 'tenant'): void {
+  if (!SLUG.test(slug)) throw invalid(field, `"${slug.length > 70 ? `${slug.slice(0, 70)}…` : slug}" ${TENANT_SLUG_RULE}.`);
+}
+
 export async function findTenantBySlug(ex: Executor, slug: string): Promise<Tenant | undefined> {
   const { rows } = await ex.query<Tenant>(`SELECT ${columns} FROM tenants WHERE slug = $1`, [slug]);
   return rows[0];
@@ -26,11 +35,16 @@ export async function listTenants(ex: Executor): Promise<Tenant[]> {
 }
 
 /**
- * Creates the tenant unless it exists; safe to call from several processes at once. A time zone,
- * when given, goes through the same check as `PATCH /tenant` (without one the tenant counts days
- * in UTC, the column default).
+ * Creates the tenant unless it exists; safe to call from several processes at once. A bad slug or
+ * name is a user error naming the field, never a constraint error. A time zone, when given, goes
+ * through the same check as `PATCH /tenant` (without one the tenant counts days in UTC, the
+ * column default).
  */
 export async function ensureTenant(ex: Executor, slug: string, name = slug, timeZone?: string): Promise<Tenant> {
+  checkTenantSlug(slug);
+  // tenants_name_check counts characters, as the spread does (length counts UTF-16 units).
+  const nameLength = [...name].length;
+  if (nameLength < 1 || nameLength > 200) throw invalid('name', `must be 1 to 200 characters (got ${nameLength}).`);
   let zone = 'UTC';
   if (timeZone !== undefined) {
     const checked = await checkTimeZone(ex, timeZone);

@@ -72,5 +72,19 @@ describe('tenant API', () => {
       const { rows } = await t.ctx.db.query(`SELECT 1 FROM tenants WHERE slug = 'tz-unknown'`);
       expect(rows).toEqual([]);
     });
+
+    it.each(['Bad Slug', '', 'BAD_SLUG', '-dash-first', 'a'.repeat(64)])('refuses the slug %j with the rule, not a constraint error, creating nothing', async (slug) => {
+      const before = await t.ctx.db.query(`SELECT id FROM tenants`);
+      const refused = ensureTenant(t.ctx.db, slug);
+      await expect(refused).rejects.toMatchObject({ code: 'INVALID_DATA' });
+      await expect(refused).rejects.toThrow(`tenant: "${slug}" must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit`);
+      expect((await t.ctx.db.query(`SELECT id FROM tenants`)).rows).toEqual(before.rows);
+    });
+
+    it('refuses an empty or over-long name, naming it', async () => {
+      await expect(ensureTenant(t.ctx.db, 'no-name', '')).rejects.toThrow('name: must be 1 to 200 characters (got 0).');
+      await expect(ensureTenant(t.ctx.db, 'long-name', 'é'.repeat(201))).rejects.toThrow('name: must be 1 to 200 characters (got 201).');
+      expect((await ensureTenant(t.ctx.db, 'long-name', '😀'.repeat(200))).name).toHaveLength(400);
+    });
   });
 });
