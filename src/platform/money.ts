@@ -14,6 +14,15 @@ const MINOR_DIGITS: Readonly<Record<string, number>> = {
 
 export const minorDigits = (currency: string): number => MINOR_DIGITS[currency] ?? 2;
 
+/**
+ * The ISO 4217 codes in use, from ICU (no dependency, no list to keep up to date). Three letters
+ * are not enough: an order in 'XYZ' could never be paid, refunded or summed with the others.
+ */
+const ISO_4217: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** An upper-case ISO 4217 code (EUR, JPY); callers upper-case what users type. */
+export const isCurrencyCode = (code: string): boolean => ISO_4217.has(code);
+
 /** 12 integer digits keep value * 10^3 far below 2^53, so every step below is exact. */
 const MAX_INTEGER_DIGITS = 12;
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;

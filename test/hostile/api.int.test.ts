@@ -223,6 +223,14 @@ describe('hostile requests', () => {
     expect(reversed.json().error.message).toBe('to: must not be before from');
   });
 
+  it('takes only ISO 4217 codes, in any case, as the leaderboard currency', async () => {
+    const get = (q: string) => t.app.inject({ method: 'GET', url: `/analytics/leaderboard?currency=${q}`, headers: bearer(key) });
+    const bogus = await get('XYZ');
+    expect(bogus.statusCode).toBe(400);
+    expect(bogus.json().error.message).toBe('querystring.currency: must be an ISO 4217 currency code like EUR');
+    expect((await get('eur')).statusCode).toBe(200);
+  });
+
   it('refuses an empty Idempotency-Key instead of ignoring it', async () => {
     const res = await t.app.inject({
       method: 'POST', url: '/orders', headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': '' },

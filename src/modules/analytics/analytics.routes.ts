@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses, isoDay } from '../../http/schemas.js';
+import { isCurrencyCode } from '../../platform/money.js';
 import { getKpis, getLeaderboard, getRevenueSeries } from './analytics.service.js';
 
 const money = z.number().int().describe('integer minor units (cents)');
@@ -77,7 +78,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         summary: 'Top customers by net spend (completed orders minus refunds), per currency',
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(10),
-          currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO currency code like EUR').optional(),
+          currency: z.string().toUpperCase().refine(isCurrencyCode, 'must be an ISO 4217 currency code like EUR').optional(),
         }),
         response: { 200: leaderboards, ...errorResponses(400, 401) },
       },

@@ -1,5 +1,5 @@
 import { parseIsoDateTime } from './dates.js';
-import { minorDigits, parseMoney } from '../../platform/money.js';
+import { isCurrencyCode, minorDigits, parseMoney } from '../../platform/money.js';
 import type { LineError, NativeField, OrderLine } from './types.js';
 
 /*
@@ -15,11 +15,6 @@ const MAX_LENGTH: Partial<Record<NativeField, number>> = {
 const EMAIL = /^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()"]+$/;
 const QUANTITY = /^\d+$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
-/**
- * The ISO 4217 codes in use, from ICU (no dependency, no list to keep up to date). Three letters
- * are not enough: an order in 'XYZ' could never be paid, refunded or summed with the others.
- */
-const ISO_4217: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 /** Fields that may be empty: the database defaults names to ''. */
 const OPTIONAL: ReadonlySet<NativeField> = new Set(['customer_name', 'product_name']);
 
@@ -78,7 +73,7 @@ export function validateNativeLine(v: NativeValues): OrderLine | LineError[] {
     if (q !== '') errors = fail(errors, 'quantity', q, quantity === 0 ? 'is 0: order at least 1' : quantity > MAX_QUANTITY ? `is above the limit of ${MAX_QUANTITY}` : 'is not a positive whole number');
   }
   const currency = CURRENCY.test(v.currency) ? v.currency.toUpperCase() : v.currency;
-  const known = ISO_4217.has(currency);
+  const known = isCurrencyCode(currency);
   if (!known && currency !== '') {
     errors = fail(errors, 'currency', v.currency, CURRENCY.test(currency) ? 'is not an ISO 4217 currency code' : 'is not a 3-letter code like EUR');
   }
