@@ -44,6 +44,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return reply.code(err.statusCode).send({ error: { code: 'INVALID_DATA', message: err.message } });
   }
+  if (req.raw.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+    // The client hung up mid-request (an upload cut short): nothing to answer, nothing broken here.
+    req.log.info({ reason: err.message }, 'client closed the connection before its request was read');
+    return reply.code(400).send({ error: { code: 'INVALID_DATA', message: 'The request was cut short by the client.' } });
+  }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
 }
