@@ -128,6 +128,18 @@ export function keyClaimOf(req: FastifyRequest, opts: { required: boolean; scope
   return { tenantId: tenantOf(req), scope: opts.scope, key, hash: requestHash(req.params, req.body) };
 }
 
+/**
+ * `body` plus `secrets` for the client, this once: what idempotent() stores for replays
+ * (JSON.stringify -> toJSON) is `body` alone, so a secret is neither kept in the database nor
+ * shown again to whoever replays the key. The reply is serialised from the schema's parse, which
+ * does not copy toJSON, so it carries the secrets.
+ */
+export function shownOnce<T extends object, S extends object>(body: T, secrets: S): T & S {
+  const stored = { ...body };
+  Object.defineProperty(body, 'toJSON', { enumerable: false, value: () => stored });
+  return Object.assign(body, secrets);
+}
+
 export const headerMismatch = (key: string) => `Idempotency-Key "${key}" was already used with a different request; use a new key.`;
 
 /** Sends an answer, marking replays with the Idempotent-Replayed header. */

@@ -231,6 +231,25 @@ describe('hostile requests', () => {
     expect((await get('eur')).statusCode).toBe(200);
   });
 
+  it('shows a new API key once: a replay of its Idempotency-Key answers without it, and it is never stored', async () => {
+    const create = () => t.app.inject({
+      method: 'POST', url: '/keys', headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': 'ci-deploy-key' },
+      payload: { role: 'viewer', name: 'ci' },
+    });
+    const first = await create();
+    expect(first.statusCode).toBe(201);
+    const secret = first.json().key as string;
+    expect(secret).toMatch(/^osk_/);
+    expect((await t.app.inject({ method: 'GET', url: '/tenant', headers: bearer(secret) })).statusCode).toBe(200);
+    const replay = await create();
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json().id).toBe(first.json().id);
+    expect(replay.json()).not.toHaveProperty('key');
+    const { rows } = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response::text LIKE '%' || $1 || '%'`, [secret]);
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('refuses an empty Idempotency-Key instead of ignoring it', async () => {
     const res = await t.app.inject({
       method: 'POST', url: '/orders', headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': '' },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
-import { idempotent } from '../../http/idempotency.js';
+import { idempotent, shownOnce } from '../../http/idempotency.js';
 import { errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
@@ -33,16 +33,19 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
       config: { role: 'admin' },
       schema: {
         tags: ['keys'],
-        summary: 'Create an API key; the key is in this response only',
+        summary: 'Create an API key; the key is in this response only (an Idempotency-Key replay answers without it)',
         headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
         body: z.object({ role: z.enum(ROLES), name: z.string().trim().min(1).max(200) }),
-        response: { 201: keyDto.extend({ key: z.string() }), ...errorResponses(400, 401, 403, 422) },
+        response: {
+          201: keyDto.extend({ key: z.string().optional().describe('The secret, shown in this response only: never stored, absent from replays') }),
+          ...errorResponses(400, 401, 403, 422),
+        },
       },
     },
     async (req, reply) =>
       idempotent(ctx, req, reply, { required: false, scope: 'POST /keys' }, async (tx) => {
         const { key, record } = await createApiKey(tx, tenantOf(req), req.body.role, req.body.name);
-        return { status: 201, body: { ...toDto(record), key } };
+        return { status: 201, body: shownOnce(toDto(record), { key }) };
       }),
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
-import { idempotent } from '../../http/idempotency.js';
+import { idempotent, shownOnce } from '../../http/idempotency.js';
 import { errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import { eventIdOf, KNOWN_EVENT_TYPES } from './envelope.js';
@@ -86,11 +86,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     async (req, reply) =>
       idempotent(ctx, req, reply, { required: false, scope: 'POST /webhooks/subscriptions' }, async (tx) => {
         const { subscription, secret } = await createSubscription(ctx, tx, tenantOf(req), req.body.url, req.body.events);
-        const body = toSubscriptionDto(subscription);
-        // What idempotent() stores (JSON.stringify -> toJSON) leaves the secret out; the reply
-        // (serialised from the schema's parse, which does not copy toJSON) carries it this once.
-        Object.defineProperty(body, 'toJSON', { enumerable: false, value: () => toSubscriptionDto(subscription) });
-        return { status: 201, body: Object.assign(body, { secret }) };
+        return { status: 201, body: shownOnce(toSubscriptionDto(subscription), { secret }) };
       }),
   );
 
