@@ -125,6 +125,23 @@ describe('dashboard', () => {
       expect((await fetch(stream)).status).toBe(401);
     });
 
+    it('ends an open stream with `revoked` within 5 s of its key being revoked', async () => {
+      const viewer = await newApiKey(t.ctx.db, tenant, 'viewer');
+      const admin = await newApiKey(t.ctx.db, tenant, 'admin');
+      const controller = new AbortController();
+      const next = sseReader((await fetch(await streamUrl(viewer), { signal: controller.signal })).body!);
+      expect((await next()).event).toBe('hello');
+      const { rows } = await t.ctx.db.query<{ id: string }>(
+        `SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'viewer' AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+        [tenant.id],
+      );
+      const revoked = await t.app.inject({ method: 'DELETE', url: `/keys/${rows[0]!.id}`, headers: bearer(admin) });
+      expect(revoked.statusCode).toBe(204);
+      const last = await next(7000);
+      expect(last).toEqual({ event: 'revoked', data: { message: 'The API key behind this stream was revoked.' } });
+      controller.abort();
+    });
+
     it("pushes `changed` when the tenant's orders move, not another tenant's", async () => {
       const controller = new AbortController();
       const res = await fetch(await streamUrl(), { signal: controller.signal });

@@ -13,6 +13,8 @@ import { LiveHub } from './live-hub.js';
 import { mintStreamToken, verifyStreamToken } from './stream-token.js';
 
 const HEARTBEAT_MS = 15_000;
+/** An open stream ends this soon after its key is revoked (an API process refuses it within 5 s too). */
+const KEY_CHECK_MS = 5_000;
 const EVENTS_EXAMPLE = 'retry: 3000\n\nevent: hello\ndata: {"sources":["poll"]}\n\nevent: changed\ndata: {"lastEventId":9876}\n\n';
 
 export interface DashboardRouteOptions {
@@ -89,7 +91,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       config: { role: false, rateLimit: false },
       schema: {
         tags: ['dashboard'],
-        summary: 'Server-sent events: `changed` when the tenant has new order events, `kpi` when live KPIs were updated (Redis)',
+        summary: 'Server-sent events: `changed` when the tenant has new order events, `kpi` when live KPIs were updated (Redis); `revoked`, then the end, within 5 s of its key being revoked',
         querystring: z.object({ token: z.string().min(1).max(2000).describe('from POST /dashboard/stream-token') }),
         response: {
           200: {
@@ -119,8 +121,21 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       send('hello', { sources: ctx.config.redisUrl ? ['poll', 'redis'] : ['poll'] });
       streams.add(res);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS).unref();
+      // The token only opens the stream: a key revoked while it is open must close it too. A
+      // failed check (the database briefly away) keeps the stream; the next one decides.
+      const keyCheck = setInterval(() => {
+        void keyIsActive(ctx.db, grant.tenantId, grant.keyId).then(
+          (active) => {
+            if (active || res.writableEnded) return;
+            send('revoked', { message: 'The API key behind this stream was revoked.' });
+            res.end();
+          },
+          () => undefined,
+        );
+      }, KEY_CHECK_MS).unref();
       res.on('close', () => {
         clearInterval(heartbeat);
+        clearInterval(keyCheck);
         unsubscribe();
         streams.delete(res);
       });
