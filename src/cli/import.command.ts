@@ -16,7 +16,7 @@ import { DataDirectoryInUseError } from '../platform/db/pglite-lock.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
 import { importSummary } from './imports.command.js';
-import { intOption } from './seed.command.js';
+import { intOption } from './options.js';
 
 interface ImportCliOptions {
   tenant?: string;

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -10,7 +9,8 @@ import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DataDirectoryInUseError } from '../platform/db/pglite-lock.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption } from './seed.command.js';
+import { intOption, openOut } from './options.js';
+import { isUuid } from '../platform/uuid.js';
 
 /*
  * `ordersys imports list|show|errors`: what GET /imports, GET /imports/:id and
@@ -21,14 +21,13 @@ type Ctx = Pick<AppContext, 'db' | 'config'>;
 
 /** GET /imports answers at most this many. */
 const MAX_LIST = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fmt = (n: number) => n.toLocaleString('en-US');
 /** ` --tenant T` when the tenant is not the default one: commands printed for the user to run. */
 const tenantFlag = (ctx: Ctx, slug: string) => (slug === ctx.config.defaultTenant ? '' : ` --tenant ${slug}`);
 
 /** Checked before the database is opened. */
 function checkImportId(id: string): void {
-  if (!UUID.test(id)) {
+  if (!isUuid(id)) {
     throw new DomainError('INVALID_DATA', `'${id}' is not an import id: ids are UUIDs, as printed by \`ordersys import\` and \`ordersys imports list\`.`);
   }
 }
@@ -73,14 +72,6 @@ export async function importSummary(ctx: Ctx, imp: ImportRow, slug: string, opts
 /** The CSV of GET /imports/:id/errors, written to `out`; stdout is left open. */
 export async function writeErrorReport(ctx: Ctx, imp: ImportRow, out: Writable): Promise<void> {
   await pipeline(Readable.from(errorReport(ctx.db, imp.id)), out, { end: out !== process.stdout });
-}
-
-async function openOut(file: string): Promise<Writable> {
-  const out = createWriteStream(file);
-  await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject)).catch((err: NodeJS.ErrnoException) => {
-    throw new DomainError('INVALID_DATA', `--out ${file}: cannot write the file (${err.code ?? err.message}).`);
-  });
-  return out;
 }
 
 /** Opens the database for one command; with the embedded one held by the server, points to the API. */

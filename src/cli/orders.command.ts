@@ -8,10 +8,10 @@ import { ORDER_STATUSES, type OrderStatus } from '../modules/orders/order.state.
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError, notFound } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption } from './seed.command.js';
+import { intOption } from './options.js';
 import { formatMinor, minorDigits } from '../platform/money.js';
+import { isUuid } from '../platform/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function tenantId(ctx: AppContext, slug: string | undefined): Promise<string> {
   const tenant = await findTenantBySlug(ctx.db, slug ?? ctx.config.defaultTenant);
@@ -22,7 +22,7 @@ async function tenantId(ctx: AppContext, slug: string | undefined): Promise<stri
 /** ORDER is an order id or an order code. */
 async function resolveOrder(ctx: AppContext, tenant: string, ref: string): Promise<string> {
   const { rows } = await ctx.db.query<{ id: string }>(
-    `SELECT id FROM orders WHERE tenant_id = $1 AND ${UUID.test(ref) ? 'id = $2::uuid' : 'order_code = $2'}`,
+    `SELECT id FROM orders WHERE tenant_id = $1 AND ${isUuid(ref) ? 'id = $2::uuid' : 'order_code = $2'}`,
     [tenant, ref],
   );
   if (!rows[0]) throw notFound('Order', ref);

@@ -7,7 +7,7 @@ import { gatewayOf } from '../modules/payments/gateway.runtime.js';
 import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption } from './seed.command.js';
+import { intOption } from './options.js';
 
 export function registerRefund(program: Command): void {
   program

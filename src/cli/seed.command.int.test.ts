@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli.js';
 import { cliDatabase, type CliDatabase } from '../../test/cli-env.js';
-import { intOption } from './seed.command.js';
+import { intOption } from './options.js';
 
 describe('ordersys seed', () => {
   let cli: CliDatabase;

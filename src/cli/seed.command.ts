@@ -2,20 +2,8 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { MAX_SEED_CUSTOMERS, MAX_SEED_PRODUCTS, seedDemoCatalog } from '../modules/demo/seed.service.js';
 import { checkTenantSlug, ensureTenant } from '../modules/tenants/tenant.repository.js';
-import { invalid } from '../platform/errors.js';
 import { withContext } from './context.js';
-
-/** A whole number from `min` to `max`; anything else is a user error naming the option. */
-export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-      throw invalid(name, `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" must be a whole number ${range}.`);
-    }
-    return n;
-  };
-}
+import { intOption } from './options.js';
 
 /** Below this many rows a seed takes a few seconds: no progress bar. */
 const PROGRESS_FROM = 100_000;

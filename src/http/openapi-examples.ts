@@ -6,6 +6,8 @@
  * never on a request. The contract test validates every example against its schema.
  */
 
+import { isUuid } from '../platform/uuid.js';
+
 export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
@@ -190,9 +192,8 @@ const BY_NAME: Record<string, readonly unknown[]> = {
   'queues:id': ['9a1c3e5f-7b9d-4e1f-a3c5-e7f9b1d3f577'],
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FORMATS: Record<string, (v: string) => boolean> = {
-  uuid: (v) => UUID.test(v),
+  uuid: isUuid,
   email: (v) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v),
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v),
   'date-time': (v) => !Number.isNaN(Date.parse(v)) && v.includes('T'),

@@ -30,6 +30,12 @@ export async function searchOrdersByCode(ex: Executor, tenantId: string, prefix:
   return rows;
 }
 
+/** Of these keys, the ones not revoked: one query for every open stream of a process. */
+export async function activeKeyIds(ex: Executor, keyIds: string[]): Promise<Set<string>> {
+  const { rows } = await ex.query<{ id: string }>(`SELECT id FROM api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL`, [keyIds]);
+  return new Set(rows.map((r) => r.id));
+}
+
 /** A stream token outlives nothing: the key it was minted with must still be active. */
 export async function keyIsActive(ex: Executor, tenantId: string, keyId: string): Promise<boolean> {
   const { rows } = await ex.query(`SELECT 1 FROM api_keys WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL`, [keyId, tenantId]);

@@ -8,7 +8,7 @@ import { DomainError } from '../../platform/errors.js';
 import { orderDto, toOrderDto } from '../orders/order.dto.js';
 import { ORDER_STATUSES } from '../orders/order.state.js';
 import { countOrdersByStatus } from '../orders/status-tallies.js';
-import { keyIsActive, lastEventId, searchOrdersByCode } from './dashboard.repository.js';
+import { activeKeyIds, keyIsActive, lastEventId, searchOrdersByCode } from './dashboard.repository.js';
 import { LiveHub } from './live-hub.js';
 import { mintStreamToken, verifyStreamToken } from './stream-token.js';
 
@@ -17,6 +17,8 @@ const HEARTBEAT_MS = 15_000;
 const KEY_CHECK_MS = 5_000;
 const EVENTS_EXAMPLE = 'retry: 3000\n\nevent: hello\ndata: {"sources":["poll"]}\n\nevent: changed\ndata: {"lastEventId":9876}\n\n';
 
+const sseEvent = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
 export interface DashboardRouteOptions {
   /** How often the live feed looks for new order events (tests shorten it). */
   pollMs?: number;
@@ -24,10 +26,27 @@ export interface DashboardRouteOptions {
 
 export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & DashboardRouteOptions> = async (app, { ctx, pollMs }) => {
   const hub = new LiveHub({ db: ctx.db, logger: ctx.logger, redisUrl: ctx.config.redisUrl }, pollMs);
-  const streams = new Set<ServerResponse>();
+  /** Open streams and the key each was opened with. */
+  const streams = new Map<ServerResponse, string>();
+  // The token only opens a stream: a key revoked while it is open must close it too. One query
+  // looks at every open stream's key; a failed one (the database briefly away) keeps them all.
+  const keyCheck = setInterval(() => {
+    if (streams.size === 0) return;
+    void activeKeyIds(ctx.db, [...new Set(streams.values())]).then(
+      (active) => {
+        for (const [res, keyId] of streams) {
+          if (active.has(keyId) || res.writableEnded) continue;
+          res.write(sseEvent('revoked', { message: 'The API key behind this stream was revoked.' }));
+          res.end();
+        }
+      },
+      () => undefined,
+    );
+  }, KEY_CHECK_MS).unref();
   // Open streams never finish by themselves: end them first, or closing the server waits forever.
   app.addHook('preClose', async () => {
-    for (const res of streams) res.end();
+    clearInterval(keyCheck);
+    for (const res of streams.keys()) res.end();
     streams.clear();
   });
   app.addHook('onClose', async () => hub.close());
@@ -108,7 +127,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       if (!(await keyIsActive(ctx.db, grant.tenantId, grant.keyId))) throw new DomainError('UNAUTHORIZED', 'The API key behind this stream token was revoked.');
 
       const res = reply.raw;
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const send = (event: string, data: unknown) => res.write(sseEvent(event, data));
       const unsubscribe = await hub.subscribe(grant.tenantId, send);
       reply.hijack();
       res.writeHead(200, {
@@ -119,23 +138,10 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       });
       res.write('retry: 3000\n\n');
       send('hello', { sources: ctx.config.redisUrl ? ['poll', 'redis'] : ['poll'] });
-      streams.add(res);
+      streams.set(res, grant.keyId);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS).unref();
-      // The token only opens the stream: a key revoked while it is open must close it too. A
-      // failed check (the database briefly away) keeps the stream; the next one decides.
-      const keyCheck = setInterval(() => {
-        void keyIsActive(ctx.db, grant.tenantId, grant.keyId).then(
-          (active) => {
-            if (active || res.writableEnded) return;
-            send('revoked', { message: 'The API key behind this stream was revoked.' });
-            res.end();
-          },
-          () => undefined,
-        );
-      }, KEY_CHECK_MS).unref();
       res.on('close', () => {
         clearInterval(heartbeat);
-        clearInterval(keyCheck);
         unsubscribe();
         streams.delete(res);
       });

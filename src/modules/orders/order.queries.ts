@@ -4,6 +4,7 @@ import { isCursorInstant } from '../../platform/years.js';
 import { ORDER_COLUMNS, type Order } from './order.types.js';
 import { countOrdersByStatus } from './status-tallies.js';
 import type { OrderStatus } from './order.state.js';
+import { isUuid } from '../../platform/uuid.js';
 
 export interface OrderFilter {
   status?: OrderStatus;
@@ -19,13 +20,12 @@ export interface OrderWithCustomer extends Order {
   customerName: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Cursor = newest-first position (placed_at, id), opaque to clients; checked in full, as anyone can edit it. */
 function decodeCursor(cursor: string): { placedAt: string; id: string } {
   try {
     const [placedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof placedAt === 'string' && isCursorInstant(placedAt) && typeof id === 'string' && UUID.test(id)) return { placedAt, id };
+    if (typeof placedAt === 'string' && isCursorInstant(placedAt) && typeof id === 'string' && isUuid(id)) return { placedAt, id };
   } catch {
     // fall through
   }

@@ -6,6 +6,7 @@ import { applyTransition } from '../orders/order.transitions.js';
 import { settleReservations } from '../orders/reservation.js';
 import { DECLINE_MESSAGES, type GatewayEvent } from './gateway/events.js';
 import { settlePayments } from './payment.repository.js';
+import { isUuid } from '../../platform/uuid.js';
 
 type PaymentEvent = Extract<GatewayEvent, { type: 'payment.succeeded' | 'payment.failed' }>;
 export type RefundEvent = Extract<GatewayEvent, { type: 'refund.succeeded' | 'refund.failed' }>;
@@ -13,7 +14,6 @@ export type RefundEvent = Extract<GatewayEvent, { type: 'refund.succeeded' | 're
 /** Set by the refunds module: applies new (already deduplicated) refund events in the same transaction. */
 export const refundEventHandler: { apply?: (tx: Executor, tenantId: string, events: RefundEvent[]) => Promise<void> } = {};
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies gateway events exactly once. The event id is recorded in the same transaction as its
@@ -22,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Returns how many events were new.
  */
 export async function applyGatewayEvents(ctx: Pick<AppContext, 'db' | 'logger'>, events: readonly GatewayEvent[]): Promise<number> {
-  const valid = events.filter((e) => UUID.test(e.data.tenant_id) && UUID.test(e.data.order_id));
+  const valid = events.filter((e) => isUuid(e.data.tenant_id) && isUuid(e.data.order_id));
   const payments = valid.filter((e): e is PaymentEvent => e.type === 'payment.succeeded' || e.type === 'payment.failed');
   const refunds = valid.filter((e): e is RefundEvent => e.type === 'refund.succeeded' || e.type === 'refund.failed');
   // One transaction per kind: each locks its orders, then its products, in one sorted run.

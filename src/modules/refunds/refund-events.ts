@@ -5,8 +5,8 @@ import { lockOrders } from '../orders/order.repository.js';
 import type { RefundEvent } from '../payments/payment-events.service.js';
 import { ordersOfRefunds, restockRefunded, setRefundedTotals, settleRefunds } from './refund.repository.js';
 import { refundStatusFor } from './refund.rules.js';
+import { isUuid } from '../../platform/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies the gateway's refund answers, already deduplicated by event id, in the webhook's
@@ -17,7 +17,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function applyRefundEvents(tx: Executor, tenantId: string, events: readonly RefundEvent[]): Promise<void> {
   const outcomes = events
-    .filter((e) => UUID.test(e.data.refund_id))
+    .filter((e) => isUuid(e.data.refund_id))
     .map((e) =>
       e.type === 'refund.succeeded'
         ? { refundId: e.data.refund_id, status: 'succeeded' as const }
