@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError } from '../../platform/errors.js';
+import { ABANDONED_UPLOAD_MINUTES } from './import.abandoned.js';
 import { measured } from './import-stream.js';
 import { findImport, type ImportOptions, type ImportRow } from './import.repository.js';
 
@@ -20,8 +21,8 @@ import { findImport, type ImportOptions, type ImportRow } from './import.reposit
  * A failed upload gives its key back (markImportFailed), so a retry with that key is a new import.
  * That never doubles a file: phase 2 is enqueued in the transaction that ends phase 1, so an
  * upload that failed in phase 1 created no order (and orders are unique per code anyway). An
- * upload cut short by a crash of its server keeps its key (nothing fails it): the CONFLICT says
- * to use a new key then, which imports the file once, as the cut-short upload created no order.
+ * upload cut short by a crash of its server is failed once no lines have arrived for
+ * ABANDONED_UPLOAD_MINUTES (import.abandoned.ts), which gives its key back the same way.
  */
 
 export interface UploadRequest {
@@ -58,7 +59,7 @@ export async function replayUpload(ex: Executor, prior: ImportRow, u: UploadRequ
   if (prior.fileSha256 === null) {
     throw new DomainError(
       'CONFLICT',
-      `Idempotency-Key "${key}" belongs to import ${prior.id}, whose upload is still being read; retry once it has been (GET /imports/${prior.id}), or use a new key if that upload was cut short.`,
+      `Idempotency-Key "${key}" belongs to import ${prior.id}, whose upload is still being read; retry once it has been (GET /imports/${prior.id}). An upload cut short is given up after ${ABANDONED_UPLOAD_MINUTES} minutes without new lines, and its key then imports anew.`,
       { importId: prior.id },
     );
   }

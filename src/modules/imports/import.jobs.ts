@@ -1,11 +1,13 @@
 import type { AppContext } from '../../context.js';
 import { defineQueue } from '../../platform/queue/registry.js';
+import { failAbandonedUploads } from './import.abandoned.js';
 import { runChunks } from './import.materialize.js';
 
 declare module '../../platform/queue/registry.js' {
   interface JobRegistry {
     /** chunk: the number of the slice's first chunk in the whole import (1 when absent). */
     imports_materialize: { tenantId: string; importId: string; chunk?: number };
+    imports_reap_uploads: Record<string, never>;
   }
 }
 
@@ -19,6 +21,7 @@ export const SLICE_MS = 10_000;
 // A slice is SLICE_MS plus one chunk (~1.6 s for 5,000 orders): the expiry leaves ample room.
 // Outliving it is harmless, as is any repeat: see materializeSlice.
 defineQueue({ name: 'imports_materialize', retryLimit: 20, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
+defineQueue({ name: 'imports_reap_uploads', retryLimit: 2, expireInSeconds: 60 });
 
 type Slice = { tenantId: string; importId: string; chunk?: number };
 
@@ -45,9 +48,14 @@ export async function materializeSlice(
   return false;
 }
 
-/** Phase 2 of an uploaded import, one slice per job. */
+/** Phase 2 of an uploaded import, one slice per job; uploads cut short given up (import.abandoned.ts). */
 export async function registerImportJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('imports_materialize', { batchSize: 1 }, async ([job]) => {
     if (job) await materializeSlice(ctx, job.data);
   });
+  await ctx.queue.work('imports_reap_uploads', { batchSize: 1 }, async () => {
+    const n = await failAbandonedUploads(ctx);
+    if (n > 0) ctx.logger.warn({ failed: n }, 'gave up uploads that stopped arriving');
+  });
+  await ctx.queue.schedule('imports_reap_uploads', '* * * * *', {});
 }

@@ -116,15 +116,30 @@ export async function listImports(ex: Executor, tenantId: string, limit: number)
 }
 
 /**
- * A failed upload cannot be resumed: the import is marked failed and gives its idempotency key
- * back, so the client can retry with the same key.
+ * A failed import cannot be resumed: it is marked failed, gives its idempotency key back (so the
+ * client can retry with the same key) and its staged lines are deleted. Returns whether it was
+ * still unfinished; `idleFor` fails it only if no chunk of lines has committed for that long.
  */
-export async function markImportFailed(ex: Executor, tenantId: string, id: string, error: string): Promise<void> {
-  await ex.query(
-    `UPDATE imports SET status = 'failed', error = $3, idempotency_key = NULL, finished_at = now()
-     WHERE tenant_id = $1 AND id = $2 AND status <> 'completed'`,
-    [tenantId, id, error.slice(0, 2000)],
+export async function markImportFailed(
+  ex: Executor,
+  tenantId: string,
+  id: string,
+  error: string,
+  opts: { idleFor?: string } = {},
+): Promise<boolean> {
+  const { rows } = await ex.query<{ n: number }>(
+    `WITH failed AS (
+       UPDATE imports SET status = 'failed', error = $3, idempotency_key = NULL, finished_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND status <> 'completed' AND status <> 'failed'
+         AND ($4::interval IS NULL OR coalesce(progressed_at, started_at, created_at) < now() - $4::interval)
+       RETURNING id
+     ), dropped AS (
+       DELETE FROM import_lines WHERE import_id IN (SELECT id FROM failed)
+     )
+     SELECT count(*)::int AS n FROM failed`,
+    [tenantId, id, error.slice(0, 2000), opts.idleFor ?? null],
   );
+  return rows[0]!.n === 1;
 }
 
 export interface ErrorLine {

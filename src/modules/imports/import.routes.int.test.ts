@@ -11,7 +11,9 @@ import { statusCounts } from '../../../test/workflow.js';
 import { onPostgres, testDatabaseUrl } from '../../../test/backend.js';
 import { startWorkers } from '../../worker.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
+import { ABANDONED_UPLOAD_MINUTES, abandonedUploadReason, failAbandonedUploads } from './import.abandoned.js';
 import { materializeImport } from './import.materialize.js';
+import { insertImport } from './import.repository.js';
 
 /*
  * POST /imports streams the upload through phase 1 and leaves phase 2 to the imports_materialize
@@ -139,6 +141,41 @@ describe('POST /imports', () => {
     expect(after.statusCode).toBe(202);
     expect(after.headers['idempotent-replayed']).toBe('true');
     expect(after.json().id).toBe(done.json().id);
+  });
+
+  it('gives up an upload cut short (no lines for 15 minutes): its key imports anew, its staged lines are gone', async () => {
+    const slow = new PassThrough();
+    slow.write(`${HEADER}\n`);
+    const cut = t.app.inject({ method: 'POST', url: '/imports?fileName=cut.csv', headers: { ...operator, 'content-type': 'text/csv', 'idempotency-key': 'cut-1' }, payload: slow });
+    await until(async () => (await t.ctx.db.query(`SELECT 1 FROM imports WHERE idempotency_key = 'cut-1'`)).rows.length > 0);
+    const { rows: [imp] } = await t.ctx.db.query<{ id: string }>(`SELECT id FROM imports WHERE idempotency_key = 'cut-1'`);
+    // As if its server had died after staging a line, 16 minutes ago; a CLI import as old is left alone.
+    await t.ctx.db.query(
+      `INSERT INTO import_lines (tenant_id, import_id, line_no, order_code, order_date, customer_email, customer_name, sku, product_name, quantity, unit_price, currency)
+       VALUES ($1, $2, 2, 'CUT-1', now(), 'ada@example.com', 'Ada', 'SKU-1', 'Mug', 1, 250, 'EUR')`, [tenant.id, imp!.id]);
+    await t.ctx.db.query(`UPDATE imports SET progressed_at = now() - interval '16 minutes' WHERE id = $1`, [imp!.id]);
+    const cli = await insertImport(t.ctx.db, tenant.id, { fileName: 'old.csv', fileSha256: 'ab'.repeat(32), options: { preset: 'native', createProducts: false, defaultStock: 0 }, source: 'cli', bytesTotal: 1 });
+    await t.ctx.db.query(`UPDATE imports SET started_at = now() - interval '1 day' WHERE id = $1`, [cli!.id]);
+
+    expect(await failAbandonedUploads(t.ctx, 20)).toBe(0);
+    expect(await failAbandonedUploads(t.ctx)).toBe(1);
+    expect(await failAbandonedUploads(t.ctx)).toBe(0);
+    const { rows } = await t.ctx.db.query(
+      `SELECT id, status, error, idempotency_key AS key, (SELECT count(*)::int FROM import_lines l WHERE l.import_id = i.id) AS staged
+       FROM imports i WHERE id = ANY($1::uuid[]) ORDER BY source`, [[imp!.id, cli!.id]]);
+    expect(rows).toEqual([
+      { id: cli!.id, status: 'running', error: null, key: null, staged: 0 },
+      { id: imp!.id, status: 'failed', error: abandonedUploadReason(ABANDONED_UPLOAD_MINUTES), key: null, staged: 0 },
+    ]);
+    // The client was only slow: its next lines find the import given up, and it is told why.
+    slow.end(`${line('CUT-1', 'SKU-1')}\n`);
+    const late = await cut;
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.message).toBe(`Import ${imp!.id} has failed (${abandonedUploadReason(ABANDONED_UPLOAD_MINUTES)}); this run stops.`);
+    const retry = await upload([HEADER, line('CUT-1', 'SKU-1')].join('\n'), { 'idempotency-key': 'cut-1' }, '?fileName=cut.csv');
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.json().id).not.toBe(imp!.id);
   });
 
   it('refuses a file with a header and no order lines, failing its import, and gives its Idempotency-Key back', async () => {

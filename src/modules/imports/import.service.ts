@@ -12,7 +12,7 @@ import {
   findImport, findImportByIdempotencyKey, findUnfinishedImport, insertImport, markImportFailed,
   type ImportOptions, type ImportRow, type NewImport,
 } from './import.repository.js';
-import { stageLines, type StageOptions, type StageResult } from './import.staging.js';
+import { runOverruled, stageLines, type StageOptions, type StageResult } from './import.staging.js';
 import type { MappingOptions } from './mapping.js';
 import './import.jobs.js';
 
@@ -57,7 +57,7 @@ async function readPhase(
        WHERE tenant_id = $1 AND id = $2 AND phase = 'reading' AND status = 'running'`,
       [imp.tenantId, imp.id, result.bytesRead, hash?.digest('hex') ?? null],
     );
-    if (rowCount !== 1) throw new DomainError('CONFLICT', `Import ${imp.id} was finished by another run of the same file.`);
+    if (rowCount !== 1) throw await runOverruled(tx, imp.tenantId, imp.id);
     await onFinish?.(tx);
   };
   await stageLines(ctx.db, imp.tenantId, imp.id, batches, counts, imp, finish, opts);

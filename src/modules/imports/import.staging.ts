@@ -101,6 +101,16 @@ export class ChunkBuilder {
 
 const clean = (v: string): string => (v.indexOf('\0') < 0 ? v : v.replace(NUL, '\uFFFD'));
 
+/** Why a run of phase 1 may not go on: the import failed (an upload given up) or another run moved it. */
+export async function runOverruled(ex: Executor, tenantId: string, importId: string): Promise<DomainError> {
+  const { rows: [imp] } = await ex.query<{ status: string; error: string | null }>(
+    `SELECT status, error FROM imports WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, importId],
+  );
+  if (imp?.status === 'failed') return new DomainError('CONFLICT', `Import ${importId} has failed (${imp.error ?? 'no reason recorded'}); this run stops.`);
+  return new DomainError('CONFLICT', `Import ${importId} was advanced by another run of the same file; this run stops.`);
+}
+
 /**
  * Writes one chunk and advances the checkpoint from `expectedCheckpoint`. The guarded UPDATE runs
  * first: it locks the import row, and if another process already moved the checkpoint (two runs
@@ -109,13 +119,11 @@ const clean = (v: string): string => (v.indexOf('\0') < 0 ? v : v.replace(NUL, '
 export async function writeChunk(tx: Executor, tenantId: string, importId: string, expectedCheckpoint: number, chunk: StagedChunk): Promise<void> {
   const { rowCount } = await tx.query(
     `UPDATE imports SET checkpoint_line = $4, lines_read = lines_read + $5, lines_staged = lines_staged + $6,
-       lines_rejected = lines_rejected + $7, bytes_read = $8
+       lines_rejected = lines_rejected + $7, bytes_read = $8, progressed_at = now()
      WHERE tenant_id = $1 AND id = $2 AND checkpoint_line = $3 AND phase = 'reading' AND status = 'running'`,
     [tenantId, importId, expectedCheckpoint, chunk.lastLine, chunk.read, chunk.staged, chunk.rejected, chunk.bytesRead],
   );
-  if (rowCount !== 1) {
-    throw new DomainError('CONFLICT', `Import ${importId} was advanced by another run of the same file (or has failed); this run stops.`);
-  }
+  if (rowCount !== 1) throw await runOverruled(tx, tenantId, importId);
   if (chunk.lines.length > 0) await tx.copyFrom(`COPY import_lines (${LINE_COLUMNS}) FROM STDIN WITH (FORMAT csv)`, chunk.lines);
   if (chunk.errors.length > 0) await tx.copyFrom(`COPY import_errors (${ERROR_COLUMNS}) FROM STDIN WITH (FORMAT csv)`, chunk.errors);
 }
