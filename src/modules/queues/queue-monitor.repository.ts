@@ -3,7 +3,9 @@ import type { Executor } from '../../platform/db/types.js';
 /*
  * Reads pg-boss's own tables (schema pgboss, see node_modules/pg-boss/src/plans.js). Queue names
  * are global, not per tenant: counts are shown to every viewer, but a job's payload and error
- * only to the tenant named in its data.tenantId (jobs without one, cron and sweeps, to admins).
+ * only to the tenant named in its data.tenantId. Jobs without one (cron, sweeps) are the
+ * deployment's: their payloads and errors may name any tenant's rows, so only admins of the
+ * deployment's own tenant (ORDERSYS_DEFAULT_TENANT) see and act on them.
  * Only pgboss.job is read: completed and failed jobs stay there until pg-boss archives them
  * (12 hours by default), which is the window the monitor shows.
  */
@@ -45,13 +47,13 @@ export async function queueStats(ex: Executor): Promise<QueueStats[]> {
 
 export interface JobOwner {
   tenantId: string;
-  /** Admins also see jobs that belong to no tenant (cron, sweeps). */
-  admin: boolean;
+  /** An admin of the deployment's own tenant: also sees the jobs that belong to no tenant (cron, sweeps). */
+  platform: boolean;
 }
 
 /** The visibility rule, as SQL over pgboss.job aliased j; `$n` is the tenant id parameter. */
-const visibleTo = (n: number, admin: boolean) =>
-  admin ? `(j.data->>'tenantId' = $${n} OR j.data->>'tenantId' IS NULL)` : `j.data->>'tenantId' = $${n}`;
+const visibleTo = (n: number, platform: boolean) =>
+  platform ? `(j.data->>'tenantId' = $${n} OR j.data->>'tenantId' IS NULL)` : `j.data->>'tenantId' = $${n}`;
 
 export interface FailedJob {
   id: string;
@@ -84,12 +86,12 @@ export async function failedJobs(
       `SELECT j.id, j.name, j.data, j.output, j.retry_count AS "retryCount", j.retry_limit AS "retryLimit",
          j.created_on AS "createdOn", j.started_on AS "startedOn", j.completed_on AS "completedOn"
        FROM pgboss.job j
-       WHERE j.name = $1 AND j.state = 'failed' AND ${visibleTo(2, owner.admin)} ${keyset}
+       WHERE j.name = $1 AND j.state = 'failed' AND ${visibleTo(2, owner.platform)} ${keyset}
        ORDER BY j.completed_on DESC, j.id DESC LIMIT $${params.length}`,
       params,
     ),
     ex.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pgboss.job j WHERE j.name = $1 AND j.state = 'failed' AND ${visibleTo(2, owner.admin)}`,
+      `SELECT count(*)::int AS n FROM pgboss.job j WHERE j.name = $1 AND j.state = 'failed' AND ${visibleTo(2, owner.platform)}`,
       [name, owner.tenantId],
     ),
   ]);
@@ -99,7 +101,7 @@ export async function failedJobs(
 /** The job's state if the owner may see it; undefined when it does not exist for them. */
 export async function visibleJobState(ex: Executor, name: string, id: string, owner: JobOwner): Promise<string | undefined> {
   const { rows } = await ex.query<{ state: string }>(
-    `SELECT j.state::text AS state FROM pgboss.job j WHERE j.name = $1 AND j.id = $2::uuid AND ${visibleTo(3, owner.admin)}`,
+    `SELECT j.state::text AS state FROM pgboss.job j WHERE j.name = $1 AND j.id = $2::uuid AND ${visibleTo(3, owner.platform)}`,
     [name, id, owner.tenantId],
   );
   return rows[0]?.state;

@@ -18,11 +18,12 @@ async function failedJob(t: TestApp, queue: string, data: object, message: strin
 describe('queue monitor', () => {
   let t: TestApp;
   const queue = `test_monitor_${randomBytes(3).toString('hex')}`;
+  const ownSlug = `own-${randomBytes(3).toString('hex')}`;
   let a: { viewer: string; operator: string; jobId: string };
   let b: { operator: string; jobId: string };
 
   beforeAll(async () => {
-    t = await createTestApp({ QUEUE_WAIT_ALERT_SECONDS: '30' });
+    t = await createTestApp({ QUEUE_WAIT_ALERT_SECONDS: '30', ORDERSYS_DEFAULT_TENANT: ownSlug });
     const ta = await newTenant(t.ctx.db);
     const tb = await newTenant(t.ctx.db);
     await t.ctx.queue.boss.createQueue(queue);
@@ -96,5 +97,23 @@ describe('queue monitor', () => {
     expect(second.nextCursor).toBeNull();
     expect([...first.items, ...second.items].map((j: { id: string }) => j.id).sort()).toEqual(ids.sort());
     expect((await get(`/queues/${paged}/failed?cursor=nonsense`, key)).statusCode).toBe(400);
+  });
+
+  it("shows jobs of no tenant (cron, sweeps) only to admins of the deployment's own tenant", async () => {
+    const cron = `${queue}_cron`;
+    await t.ctx.queue.boss.createQueue(cron);
+    const jobId = await failedJob(t, cron, {}, 'sweep failed on order 0192 of some tenant');
+    const stranger = await newApiKey(t.ctx.db, await newTenant(t.ctx.db), 'admin');
+    const own = await newTenant(t.ctx.db, ownSlug);
+    const ownOperator = await newApiKey(t.ctx.db, own, 'operator');
+    const ownAdmin = await newApiKey(t.ctx.db, own, 'admin');
+    for (const key of [stranger, ownOperator]) {
+      expect((await get(`/queues/${cron}/failed`, key)).json()).toMatchObject({ total: 0, items: [] });
+      expect((await post(`/queues/${cron}/jobs/${jobId}/discard`, key)).statusCode).toBe(404);
+    }
+    expect((await get('/queues', stranger)).json().queues.find((q: { name: string }) => q.name === cron)).toMatchObject({ failed: 1 });
+    const seen = (await get(`/queues/${cron}/failed`, ownAdmin)).json();
+    expect(seen.items.map((j: { id: string; error: string }) => [j.id, j.error])).toEqual([[jobId, 'sweep failed on order 0192 of some tenant']]);
+    expect((await post(`/queues/${cron}/jobs/${jobId}/retry`, ownAdmin)).json()).toEqual({ id: jobId, name: cron, state: 'retry' });
   });
 });

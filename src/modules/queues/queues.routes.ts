@@ -6,6 +6,7 @@ import { tenantOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { conflict, DomainError, notFound } from '../../platform/errors.js';
 import { isCursorInstant } from '../../platform/years.js';
+import { findTenantBySlug } from '../tenants/tenant.repository.js';
 import { failedJobs, queueStats, visibleJobState, type JobOwner } from './queue-monitor.repository.js';
 
 const iso = z.string().describe('ISO 8601 timestamp');
@@ -39,7 +40,11 @@ const failedJobDto = z.object({
   completedOn: iso.describe('when it failed for the last time'),
 });
 
-const ownerOf = (req: FastifyRequest): JobOwner => ({ tenantId: tenantOf(req), admin: req.auth?.role === 'admin' });
+/** The deployment's own tenant (ORDERSYS_DEFAULT_TENANT, created at start), looked up once found. */
+function deploymentTenant(ctx: AppContext): () => Promise<string | undefined> {
+  let id: string | undefined;
+  return async () => (id ??= (await findTenantBySlug(ctx.db, ctx.config.defaultTenant))?.id);
+}
 
 function decodeCursor(cursor: string): { completedOn: string; id: string } {
   try {
@@ -65,6 +70,11 @@ function errorText(output: unknown): string {
 
 /** Queue monitor (the Horizon view): counts, throughput and wait per pg-boss queue; failed jobs, retry, discard. */
 export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const ownTenant = deploymentTenant(ctx);
+  const ownerOf = async (req: FastifyRequest): Promise<JobOwner> => {
+    const tenantId = tenantOf(req);
+    return { tenantId, platform: req.auth?.role === 'admin' && tenantId === (await ownTenant()) };
+  };
   const queueExists = async (name: string) => {
     const { rows } = await ctx.db.query(`SELECT 1 FROM pgboss.queue WHERE name = $1`, [name]);
     if (rows.length === 0) throw notFound('Queue', name);
@@ -92,6 +102,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       schema: {
         tags: ['queues'],
         summary: "Failed jobs of a queue that belong to the caller's tenant, newest first, with their error",
+        description: "Jobs of no tenant (cron, sweeps) are shown, retried and discarded only by admins of the deployment's own tenant (ORDERSYS_DEFAULT_TENANT).",
         params: z.object({ name: queueName }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20), cursor: z.string().max(500).optional() }),
         response: {
@@ -103,7 +114,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     async (req) => {
       await queueExists(req.params.name);
       const { limit, cursor } = req.query;
-      const page = await failedJobs(ctx.db, req.params.name, ownerOf(req), { limit: limit + 1, after: cursor ? decodeCursor(cursor) : undefined });
+      const page = await failedJobs(ctx.db, req.params.name, await ownerOf(req), { limit: limit + 1, after: cursor ? decodeCursor(cursor) : undefined });
       const items = page.items.slice(0, limit);
       const last = items[items.length - 1];
       return {
@@ -134,7 +145,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       },
       async (req) => {
         const { name, id } = req.params;
-        const state = await visibleJobState(ctx.db, name, id, ownerOf(req));
+        const state = await visibleJobState(ctx.db, name, id, await ownerOf(req));
         if (!state) throw notFound(`Job of queue ${name}`, id);
         if (state !== 'failed') throw conflict(`Job ${id} is ${state}, not failed: only failed jobs can be retried or discarded.`, { state });
         // pg-boss's own commands: retry puts it back as 'retry' with one more attempt; discard deletes it.
