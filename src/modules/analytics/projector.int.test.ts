@@ -167,6 +167,30 @@ describe.runIf(Boolean(testRedisUrl))('analytics projector (Redis)', () => {
     expect(await verifyKpis(ctx, tenant.id)).toMatchObject({ drift: [] });
   });
 
+  it('a tenant whose zone the database does not know fails alone: the tenants after it are projected, and it is named', async () => {
+    await catchUpAll(ctx);
+    // First in the projector's order (tenants by id), so a tenant that stopped the run would stop every other.
+    const { rows: [broken] } = await ctx.db.query<{ id: string; slug: string }>(
+      `INSERT INTO tenants (id, slug, name) VALUES (('00000000-0000-4000-8000-' || substr(md5(random()::text), 1, 12))::uuid, 'tz-' || substr(md5(random()::text), 1, 10), 'Broken zone')
+       RETURNING id, slug`);
+    const fine = await newTenant(ctx.db);
+    await seedActivity(ctx, broken as Tenant, 5);
+    const { gross } = await seedActivity(ctx, fine, 5);
+    await settled(ctx, broken!.id);
+    await settled(ctx, fine.id);
+    // As a tzdata upgrade of the database (or a zone stored before zones were checked) leaves it.
+    await ctx.db.query(`UPDATE tenants SET time_zone = 'Mars/Olympus_Mons' WHERE id = $1`, [broken!.id]);
+
+    await expect(projector().runOnce()).rejects.toThrow(`KPI projection failed for 1 tenant(s): ${broken!.slug} (`);
+    const live = await getKpis(ctx, fine.id, {});
+    expect(live).toMatchObject({ source: 'redis' });
+    expect(live.currencies[0]!.grossRevenue).toBe(gross);
+    expect(await verifyKpis(ctx, fine.id)).toMatchObject({ drift: [] });
+
+    await ctx.db.query(`UPDATE tenants SET time_zone = 'UTC' WHERE id = $1`, [broken!.id]);
+    await catchUp(ctx, broken!.id);
+  });
+
   it('keeps the workflow independent of Redis: a projector on an unreachable Redis fails, and the loop stops cleanly', async () => {
     const logger = pino({ level: 'silent' });
     const dead = createRedis('redis://127.0.0.1:1', logger, 'dead');

@@ -25,6 +25,12 @@ export interface ProjectorDeps {
 
 const PROJECTED = 'ordersys_analytics_events_projected_total';
 
+/** An error PostgreSQL raised for one statement (SQLSTATE outside connection and shutdown classes 08, 57): the next tenant's may work. */
+function isStatementError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
+}
+
 function projectedCounter(registry: Registry): Counter {
   return (registry.getSingleMetric(PROJECTED) as Counter | undefined) ??
     new Counter({ name: PROJECTED, help: 'order events applied to the live KPIs in Redis', registers: [registry] });
@@ -58,9 +64,20 @@ export class Projector {
     const checkpoints = await readCheckpoints(redis, tenants.map((t) => t.id));
     const behind = new Set(await tenantsBehind(db, checkpoints, horizon));
     let applied = 0;
+    const failed: string[] = [];
     for (const tenant of tenants) {
-      if (behind.has(tenant.id)) applied += await this.projectTenant(tenant, checkpoints.get(tenant.id)!, horizon);
+      if (!behind.has(tenant.id)) continue;
+      // One tenant that cannot be projected (its zone gone from the database's tzdata, say) must
+      // not stop the live figures of the tenants after it: it is named, and the job fails after the rest.
+      try {
+        applied += await this.projectTenant(tenant, checkpoints.get(tenant.id)!, horizon);
+      } catch (err) {
+        if (!isStatementError(err)) throw err;
+        this.deps.logger.error({ err, tenantId: tenant.id }, 'could not project a tenant; the others go on');
+        failed.push(`${tenant.slug} (${(err as Error).message})`);
+      }
     }
+    if (failed.length > 0) throw new Error(`KPI projection failed for ${failed.length} tenant(s): ${failed.join('; ')}`);
     return applied;
   }
 
