@@ -5,11 +5,10 @@ import type { AppContext } from '../context.js';
 import { importProgress } from '../modules/imports/import.dto.js';
 import { errorReport } from '../modules/imports/import.error-report.js';
 import { findImport, importOrderStatuses, listImports, rejectionsByKind, type ImportRow } from '../modules/imports/import.repository.js';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DataDirectoryInUseError } from '../platform/db/pglite-lock.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption, openOut } from './options.js';
+import { intOption, openOut, tenantOption } from './options.js';
 import { isUuid } from '../platform/uuid.js';
 
 /*
@@ -33,9 +32,7 @@ function checkImportId(id: string): void {
 }
 
 async function tenantIdOf(ctx: Ctx, slug: string): Promise<string> {
-  const tenant = await findTenantBySlug(ctx.db, slug);
-  if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant '${slug}'.`);
-  return tenant.id;
+  return (await tenantOption(ctx, slug)).id;
 }
 
 export async function findImportOf(ctx: Ctx, slug: string, id: string): Promise<ImportRow> {

@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
 import { ROLES, type Role } from '../modules/auth/api-key.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/auth/api-key.repository.js';
-import { checkTenantSlug, ensureTenant, findTenantBySlug } from '../modules/tenants/tenant.repository.js';
+import { checkTenantSlug, ensureTenant } from '../modules/tenants/tenant.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
+import { tenantOption } from './options.js';
 
 /** What PostgreSQL reads as a uuid (hyphens optional between groups of four, braces allowed); anything else is no key's id. */
 const UUID = /^\{?[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}\}?$/i;
@@ -32,8 +33,7 @@ export function registerKeys(program: Command): void {
     .requiredOption('--tenant <slug>', 'tenant')
     .action(async (opts: { tenant: string }) => {
       await withContext(async (ctx) => {
-        const tenant = await findTenantBySlug(ctx.db, opts.tenant);
-        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
+        const tenant = await tenantOption(ctx, opts.tenant);
         for (const k of await listApiKeys(ctx.db, tenant.id)) {
           console.log(`${k.id}  ${k.prefix}  ${k.role.padEnd(8)}  ${k.name}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}`);
         }
@@ -45,8 +45,7 @@ export function registerKeys(program: Command): void {
     .requiredOption('--tenant <slug>', 'tenant')
     .action(async (id: string, opts: { tenant: string }) => {
       await withContext(async (ctx) => {
-        const tenant = await findTenantBySlug(ctx.db, opts.tenant);
-        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
+        const tenant = await tenantOption(ctx, opts.tenant);
         if (!UUID.test(id) || !(await revokeApiKey(ctx.db, tenant.id, id))) {
           throw new DomainError('NOT_FOUND', `No active key ${id} in tenant ${tenant.slug}; \`ordersys keys list --tenant ${tenant.slug}\` shows the ids.`);
         }

@@ -1,16 +1,13 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { getKpis, getLeaderboard, rebuildKpis, verifyKpis } from '../modules/analytics/analytics.service.js';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError, invalid } from '../platform/errors.js';
 import { formatMinor, isCurrencyCode, minorDigits } from '../platform/money.js';
 import { withContext } from './context.js';
+import { tenantOption } from './options.js';
 
 async function tenantId(ctx: AppContext, slug: string | undefined): Promise<string> {
-  const name = slug ?? ctx.config.defaultTenant;
-  const tenant = await findTenantBySlug(ctx.db, name);
-  if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${name}".`);
-  return tenant.id;
+  return (await tenantOption(ctx, slug)).id;
 }
 
 /** Minor units as a decimal amount with the currency's own number of decimals (JPY 0, EUR 2). */

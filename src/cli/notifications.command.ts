@@ -2,10 +2,10 @@ import { Option, type Command } from 'commander';
 import { isValidDay } from '../modules/analytics/kpi.js';
 import { notificationReport } from '../modules/notifications/notification.service.js';
 import { NOTIFICATION_STATUSES, NOTIFICATION_TYPES, type NotificationStatus, type NotificationType } from '../modules/notifications/notification.types.js';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError, invalid } from '../platform/errors.js';
 import { inYears, YEARS_RULE } from '../platform/years.js';
 import { withContext } from './context.js';
+import { tenantOption } from './options.js';
 
 interface ReportOptions {
   tenant?: string;
@@ -52,9 +52,7 @@ export function registerNotifications(program: Command): void {
       if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) throw new DomainError('INVALID_DATA', `--limit: "${opts.limit}" must be a whole number from 0 to 100000.`);
       const since = opts.since ? parseSince(opts.since) : undefined;
       await withContext(async (ctx) => {
-        const slug = opts.tenant ?? ctx.config.defaultTenant;
-        const tenant = await findTenantBySlug(ctx.db, slug);
-        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${slug}".`);
+        const tenant = await tenantOption(ctx, opts.tenant);
         const { items, totals } = await notificationReport(ctx.db, tenant.id, { type: opts.type, status: opts.status, since }, { limit, offset: 0 });
         for (const n of items) {
           const when = (n.sentAt ?? n.updatedAt).toISOString();

@@ -1,8 +1,18 @@
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import type { AppContext } from '../context.js';
+import { findTenantBySlug, type Tenant } from '../modules/tenants/tenant.repository.js';
 import { DomainError, invalid } from '../platform/errors.js';
 
-/* Option parsers and the --out file, shared by the commands. */
+/* Option parsers, the --tenant lookup and the --out file, shared by the commands. */
+
+/** The tenant --tenant names (ORDERSYS_DEFAULT_TENANT when absent); a missing one is an error naming the option. */
+export async function tenantOption(ctx: Pick<AppContext, 'db' | 'config'>, slug: string | undefined): Promise<Tenant> {
+  const name = slug ?? ctx.config.defaultTenant;
+  const tenant = await findTenantBySlug(ctx.db, name);
+  if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${name}".`);
+  return tenant;
+}
 
 /** A whole number from `min` to `max`; anything else is a user error naming the option. */
 export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {

@@ -5,18 +5,15 @@ import { orderRouteHooks } from '../modules/orders/order.routes.js';
 import { findOrderWithCustomer, listOrders } from '../modules/orders/order.queries.js';
 import { advanceOrder, cancelOrder } from '../modules/orders/order.service.js';
 import { ORDER_STATUSES, type OrderStatus } from '../modules/orders/order.state.js';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError, notFound } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption } from './options.js';
+import { intOption, tenantOption } from './options.js';
 import { formatMinor, minorDigits } from '../platform/money.js';
 import { isUuid } from '../platform/uuid.js';
 
 
 async function tenantId(ctx: AppContext, slug: string | undefined): Promise<string> {
-  const tenant = await findTenantBySlug(ctx.db, slug ?? ctx.config.defaultTenant);
-  if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${slug ?? ctx.config.defaultTenant}".`);
-  return tenant.id;
+  return (await tenantOption(ctx, slug)).id;
 }
 
 /** ORDER is an order id or an order code. */

@@ -4,10 +4,9 @@ import { refundWithKey } from '../modules/refunds/refund.idempotency.js';
 import { findRefund } from '../modules/refunds/refund.repository.js';
 import { askGateway, resolveOrder } from '../modules/refunds/refund.service.js';
 import { gatewayOf } from '../modules/payments/gateway.runtime.js';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
-import { intOption } from './options.js';
+import { intOption, tenantOption } from './options.js';
 
 export function registerRefund(program: Command): void {
   program
@@ -19,9 +18,7 @@ export function registerRefund(program: Command): void {
     .option('--tenant <slug>', 'tenant (default: ORDERSYS_DEFAULT_TENANT)')
     .action(async (ref: string, opts: { reason: string; key: string; amount?: number; tenant?: string }) => {
       await withContext(async (ctx) => {
-        const slug = opts.tenant ?? ctx.config.defaultTenant;
-        const tenant = await findTenantBySlug(ctx.db, slug);
-        if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${slug}".`);
+        const tenant = await tenantOption(ctx, opts.tenant);
         const order = await resolveOrder(ctx.db, tenant.id, ref);
         const parsed = refundBody.safeParse({ amount: opts.amount, reason: opts.reason });
         if (!parsed.success) throw new DomainError('INVALID_DATA', `--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);

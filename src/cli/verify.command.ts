@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { findTenantBySlug } from '../modules/tenants/tenant.repository.js';
 import { verifyInvariants } from '../modules/verify/verify.service.js';
-import { DomainError } from '../platform/errors.js';
 import { withContext } from './context.js';
+import { tenantOption } from './options.js';
 
 export function registerVerify(program: Command): void {
   program
@@ -14,9 +13,7 @@ export function registerVerify(program: Command): void {
       const breached = await withContext(async (ctx) => {
         let tenantId: string | null = null;
         if (opts.tenant) {
-          const tenant = await findTenantBySlug(ctx.db, opts.tenant);
-          if (!tenant) throw new DomainError('NOT_FOUND', `--tenant: no tenant "${opts.tenant}".`);
-          tenantId = tenant.id;
+          tenantId = (await tenantOption(ctx, opts.tenant)).id;
         }
         const report = await verifyInvariants(ctx, tenantId);
         for (const name of report.checked) {

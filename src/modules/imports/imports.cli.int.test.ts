@@ -117,7 +117,7 @@ describe('ordersys imports (CLI process)', () => {
       expect(missing.stderr.trim()).toBe(`ordersys: Import ${unknown} does not exist in tenant cli-${process.pid}: \`ordersys imports list\` shows its imports.`);
       expect(() => readFileSync(path.join(dir, 'never.csv'))).toThrow(/ENOENT/);
       const noTenant = await runCli(['imports', 'show', id!, '--tenant', 'nobody-here'], env);
-      expect([noTenant.code, noTenant.stderr.trim()]).toEqual([1, "ordersys: --tenant: no tenant 'nobody-here'."]);
+      expect([noTenant.code, noTenant.stderr.trim()]).toEqual([1, "ordersys: --tenant: no tenant \"nobody-here\"."]);
     } finally {
       cleanup();
     }
