@@ -206,10 +206,15 @@ export async function scheduleRedelivery(tx: Executor, subscriptionId: string, d
   return rowCount === 1;
 }
 
-/** Milliseconds until the earliest sendable delivery is due (0: now; one waiting behind its order's earlier event does not count). */
+/**
+ * Milliseconds until the earliest sendable delivery is due (0: now; one waiting behind its order's
+ * earlier event does not count); undefined when none is pending. The clamp to 0 is done here:
+ * greatest(0, NULL) is 0 in SQL, which once made "nothing pending" read as "due now", and every
+ * delivery run enqueued another for ever.
+ */
 export async function nextDueInMs(ex: Executor): Promise<number | undefined> {
-  const { rows } = await ex.query<{ ms: number | null }>(
-    `SELECT (greatest(0, extract(epoch FROM min(d.next_attempt_at) - now()) * 1000))::bigint AS ms
+  const { rows } = await ex.query<{ ms: string | number | null }>(
+    `SELECT (extract(epoch FROM min(d.next_attempt_at) - now()) * 1000)::bigint AS ms
      FROM webhook_deliveries d
      WHERE d.status = 'pending'
        AND NOT EXISTS (
@@ -217,5 +222,6 @@ export async function nextDueInMs(ex: Executor): Promise<number | undefined> {
          WHERE p.subscription_id = d.subscription_id AND p.order_id = d.order_id
            AND p.status = 'pending' AND p.event_id < d.event_id)`,
   );
-  return rows[0]?.ms ?? undefined;
+  const ms = rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
 }
