@@ -16,8 +16,3 @@ export function inYears(text: string): boolean {
   const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
   return ms >= LOWEST && ms < BEYOND;
 }
-
-const TO_ISO_STRING = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** An instant as Date#toISOString writes it, in the years: what a paging cursor may carry. */
-export const isCursorInstant = (text: string): boolean => TO_ISO_STRING.test(text) && inYears(text);

@@ -1,10 +1,8 @@
 import type { Executor } from '../../platform/db/types.js';
-import { DomainError } from '../../platform/errors.js';
-import { isCursorInstant } from '../../platform/years.js';
+import { cursorInstantSql, decodeCursor, encodeCursor } from '../../platform/db/keyset-cursor.js';
 import { ORDER_COLUMNS, type Order } from './order.types.js';
 import { countOrdersByStatus } from './status-tallies.js';
 import type { OrderStatus } from './order.state.js';
-import { isUuid } from '../../platform/uuid.js';
 
 export interface OrderFilter {
   status?: OrderStatus;
@@ -21,19 +19,6 @@ export interface OrderWithCustomer extends Order {
 }
 
 
-/** Cursor = newest-first position (placed_at, id), opaque to clients; checked in full, as anyone can edit it. */
-function decodeCursor(cursor: string): { placedAt: string; id: string } {
-  try {
-    const [placedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof placedAt === 'string' && isCursorInstant(placedAt) && typeof id === 'string' && isUuid(id)) return { placedAt, id };
-  } catch {
-    // fall through
-  }
-  throw new DomainError('INVALID_DATA', 'cursor: not a cursor this API returned; start again without it.');
-}
-
-const encodeCursor = (o: Order) => Buffer.from(JSON.stringify([o.placedAt.toISOString(), o.id])).toString('base64url');
-
 /** Keyset paging: stable under inserts, no OFFSET scans on large tables. */
 export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter): Promise<{ items: OrderWithCustomer[]; nextCursor: string | null }> {
   const where = ['o.tenant_id = $1'];
@@ -48,7 +33,7 @@ export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter)
   if (f.to) add('o.placed_at < ?', f.to);
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
-    params.push(c.placedAt, c.id);
+    params.push(c.at, c.id);
     where.push(`(o.placed_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   // No index has status (status changes stay HOT, migration 0015): a status filter walks the
@@ -61,14 +46,18 @@ export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter)
     if (cap === 0) return { items: [], nextCursor: null };
   }
   params.push(cap);
-  const { rows } = await ex.query<OrderWithCustomer>(
-    `SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName"
+  const { rows } = await ex.query<OrderWithCustomer & { cursorAt: string }>(
+    `SELECT ${ORDER_COLUMNS}, c.email AS "customerEmail", c.name AS "customerName", ${cursorInstantSql('o.placed_at')} AS "cursorAt"
      FROM orders o JOIN customers c ON c.id = o.customer_id
      WHERE ${where.join(' AND ')} ORDER BY o.placed_at DESC, o.id DESC LIMIT $${params.length}`,
     params,
   );
   const page = rows.slice(0, f.limit);
-  return { items: page, nextCursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!) : null };
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ cursorAt: _, ...order }) => order),
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
+  };
 }
 
 export async function findOrderWithCustomer(ex: Executor, tenantId: string, id: string): Promise<OrderWithCustomer | undefined> {

@@ -93,6 +93,27 @@ describe('orders API', () => {
     expect(badCursor.json().error.message).toMatch(/^cursor: /);
   });
 
+  it('pages through orders that share one instant to the microsecond (one placement statement) without skipping any', async () => {
+    const other = await newTenant(t.ctx.db);
+    const key = bearer(await newApiKey(t.ctx.db, other, 'viewer'));
+    const item = (await newProduct(t.ctx.db, other, { stock: 20 })).sku;
+    const codes = ['SAME-1', 'SAME-2', 'SAME-3', 'SAME-4', 'SAME-5'];
+    const op = bearer(await newApiKey(t.ctx.db, other, 'operator'));
+    for (const orderCode of codes) {
+      await t.app.inject({ method: 'POST', url: '/orders', headers: op, payload: { orderCode, customer: { email: 'b@example.com', name: 'B' }, items: [{ sku: item, quantity: 1 }] } });
+    }
+    // As a group placed by one statement: one now(), with microseconds a JavaScript Date cannot hold.
+    await t.ctx.db.query(`UPDATE orders SET placed_at = '2026-03-04T05:06:07.123456Z' WHERE tenant_id = $1`, [other.id]);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { json(): { items: { orderCode: string }[]; nextCursor: string | null } } = await t.app.inject({ method: 'GET', url: `/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: key });
+      seen.push(...res.json().items.map((o) => o.orderCode));
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(codes);
+  });
+
   it('cancels a reserved order releasing its stock; illegal transitions answer 409 with the current status', async () => {
     const order = (await place('CANCEL-1')).json();
     const ship = await t.app.inject({ method: 'POST', url: `/orders/${order.id}/ship`, headers: auth });

@@ -1,3 +1,4 @@
+import { cursorInstantSql, type KeysetPosition } from '../../platform/db/keyset-cursor.js';
 import type { Executor } from '../../platform/db/types.js';
 
 /*
@@ -65,26 +66,29 @@ export interface FailedJob {
   createdOn: Date;
   startedOn: Date | null;
   completedOn: Date;
+  /** completedOn at the database's precision, for the paging cursor. */
+  cursorAt: string;
 }
 
-/** Newest failure first; the cursor is the last row's (completedOn, id). */
+/** Newest failure first; the cursor is the last row's (cursorAt, id). */
 export async function failedJobs(
   ex: Executor,
   name: string,
   owner: JobOwner,
-  page: { limit: number; after?: { completedOn: string; id: string } },
+  page: { limit: number; after?: KeysetPosition },
 ): Promise<{ items: FailedJob[]; total: number }> {
   const params: unknown[] = [name, owner.tenantId];
   let keyset = '';
   if (page.after) {
-    params.push(page.after.completedOn, page.after.id);
+    params.push(page.after.at, page.after.id);
     keyset = `AND (j.completed_on, j.id) < ($3::timestamptz, $4::uuid)`;
   }
   params.push(page.limit);
   const [items, total] = await Promise.all([
     ex.query<FailedJob>(
       `SELECT j.id, j.name, j.data, j.output, j.retry_count AS "retryCount", j.retry_limit AS "retryLimit",
-         j.created_on AS "createdOn", j.started_on AS "startedOn", j.completed_on AS "completedOn"
+         j.created_on AS "createdOn", j.started_on AS "startedOn", j.completed_on AS "completedOn",
+         ${cursorInstantSql('j.completed_on')} AS "cursorAt"
        FROM pgboss.job j
        WHERE j.name = $1 AND j.state = 'failed' AND ${visibleTo(2, owner.platform)} ${keyset}
        ORDER BY j.completed_on DESC, j.id DESC LIMIT $${params.length}`,

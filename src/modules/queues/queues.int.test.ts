@@ -99,6 +99,25 @@ describe('queue monitor', () => {
     expect((await get(`/queues/${paged}/failed?cursor=nonsense`, key)).statusCode).toBe(400);
   });
 
+  it('pages failed jobs that failed at one instant (a batch) without skipping any', async () => {
+    const tenant = await newTenant(t.ctx.db);
+    const key = await newApiKey(t.ctx.db, tenant, 'viewer');
+    const batch = `${queue}_batch`;
+    await t.ctx.queue.boss.createQueue(batch);
+    for (let i = 0; i < 5; i++) await t.ctx.queue.boss.send(batch, { tenantId: tenant.id }, { retryLimit: 0, startAfter: new Date(Date.now() - 1000) });
+    const jobs = await t.ctx.queue.boss.fetch(batch, { batchSize: 5 });
+    expect(jobs).toHaveLength(5);
+    await t.ctx.queue.boss.fail(batch, jobs.map((j) => j.id)); // one statement: one completed_on
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = (await get(`/queues/${batch}/failed?limit=2${cursor ? `&cursor=${cursor}` : ''}`, key)).json();
+      seen.push(...page.items.map((j) => j.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(jobs.map((j) => j.id).sort());
+  });
+
   it("shows jobs of no tenant (cron, sweeps) only to admins of the deployment's own tenant", async () => {
     const cron = `${queue}_cron`;
     await t.ctx.queue.boss.createQueue(cron);

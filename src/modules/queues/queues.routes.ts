@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
-import { conflict, DomainError, notFound } from '../../platform/errors.js';
-import { isCursorInstant } from '../../platform/years.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import { decodeCursor, encodeCursor } from '../../platform/db/keyset-cursor.js';
 import { findTenantBySlug } from '../tenants/tenant.repository.js';
 import { failedJobs, queueStats, visibleJobState, type JobOwner } from './queue-monitor.repository.js';
 
@@ -44,18 +44,6 @@ const failedJobDto = z.object({
 function deploymentTenant(ctx: AppContext): () => Promise<string | undefined> {
   let id: string | undefined;
   return async () => (id ??= (await findTenantBySlug(ctx.db, ctx.config.defaultTenant))?.id);
-}
-
-function decodeCursor(cursor: string): { completedOn: string; id: string } {
-  try {
-    const [completedOn, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof completedOn === 'string' && typeof id === 'string' && isCursorInstant(completedOn) && z.uuid().safeParse(id).success) {
-      return { completedOn, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new DomainError('INVALID_DATA', 'cursor: not a cursor this API returned; start again without it.');
 }
 
 /** pg-boss stores a thrown error as { message, stack, ... }; other outputs are shown as JSON. */
@@ -119,8 +107,8 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       const last = items[items.length - 1];
       return {
         total: page.total,
-        nextCursor: page.items.length > limit && last ? Buffer.from(JSON.stringify([last.completedOn.toISOString(), last.id])).toString('base64url') : null,
-        items: items.map((j) => ({
+        nextCursor: page.items.length > limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
+        items: items.map(({ cursorAt: _, ...j }) => ({
           ...j,
           error: errorText(j.output),
           createdOn: j.createdOn.toISOString(),
