@@ -7,12 +7,19 @@ import { applyTransition } from './order.transitions.js';
  * payment for the orders that got their stock. Undo: settleReservations(tx, { release }) on
  * payment failure, cancellation or hold expiry.
  */
+/** How long orders a batch skipped (locked by someone else) wait before their own job tries them. */
+const SKIPPED_RETRY_SECONDS = 2;
+
 export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: readonly string[]) {
   const holdUntil = new Date(Date.now() + ctx.config.reservationHoldMinutes * 60_000);
   const attempt = (mode: 'optimistic' | 'locked') =>
     ctx.db.transaction(async (tx) => {
       const outcome = await reserveOrders(tx, tenantId, orderIds, holdUntil, mode);
       if (outcome.reserved.length > 0) await ctx.queue.send(tx, 'payments_request', { tenantId, orderIds: outcome.reserved });
+      // Pending orders another transaction held: looked at again shortly, in a job of their own.
+      if (outcome.skipped.length > 0) {
+        await ctx.queue.send(tx, 'orders_reserve', { tenantId, orderIds: outcome.skipped }, { startAfterSeconds: SKIPPED_RETRY_SECONDS });
+      }
       return outcome;
     });
   try {

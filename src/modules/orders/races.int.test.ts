@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/backend.js';
+import { holdOpen } from '../../../test/locks.js';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, statusCounts } from '../../../test/workflow.js';
@@ -32,6 +33,23 @@ describe.runIf(onPostgres)('workflow under contention (PostgreSQL)', () => {
     expect(await statusCounts(ctx, tenant.id)).toEqual({ completed: 50, failed: 150 });
     const { rows } = await ctx.db.query(`SELECT stock_on_hand AS "onHand", stock_reserved AS reserved FROM products WHERE id = $1`, [p.id]);
     expect(rows[0]).toEqual({ onHand: 0, reserved: 0 });
+  });
+
+  it('an order another transaction holds when its batch runs is skipped, not lost: its own job reserves it later', async () => {
+    const tenant = await newTenant(ctx.db);
+    const p = await newProduct(ctx.db, tenant, { stock: 10 });
+    const [held, free] = await placeOrders(ctx, tenant.id, [newOrder({ [p.sku]: 1 }), newOrder({ [p.sku]: 1 })]);
+    // As a refused POST /orders/:id/ship holds it: the order row locked, nothing changed.
+    const holder = holdOpen(ctx.db, (tx) => tx.query(`SELECT 1 FROM orders WHERE id = $1 FOR NO KEY UPDATE`, [held]));
+    await holder.held;
+    const outcome = await reserveBatch(ctx, tenant.id, [held!, free!]);
+    expect(outcome).toMatchObject({ reserved: [free], skipped: [held] });
+    holder.commit();
+    await holder.done;
+    const { rows: jobs } = await ctx.db.query<{ data: { orderIds: string[] } }>(
+      `SELECT data FROM pgboss.job WHERE name = 'orders_reserve' AND data->>'tenantId' = $1 AND start_after > now()`, [tenant.id]);
+    expect(jobs.map((j) => j.data.orderIds)).toEqual([[held]]);
+    expect(await reserveBatch(ctx, tenant.id, jobs[0]!.data.orderIds)).toMatchObject({ reserved: [held], skipped: [] });
   });
 
   it('1000 concurrent multi-item orders over 20 products, items in random order: no deadlock, no oversell, stock conserved', async () => {

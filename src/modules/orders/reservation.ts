@@ -6,6 +6,8 @@ import { applyTransition } from './order.transitions.js';
 export interface ReservationOutcome {
   reserved: string[];
   failed: { orderId: string; reason: string }[];
+  /** Still pending, but locked by another transaction when the batch ran (skipped, not waited for). */
+  skipped: string[];
 }
 
 interface ItemRow {
@@ -40,8 +42,10 @@ export async function reserveOrders(
   holdUntil: Date,
   mode: 'optimistic' | 'locked' = 'optimistic',
 ): Promise<ReservationOutcome> {
-  const orders = (await lockOrders(tx, tenantId, orderIds, true)).filter((o) => transitionGuard(o, 'reserve').ok);
-  if (orders.length === 0) return { reserved: [], failed: [] };
+  const locked = await lockOrders(tx, tenantId, orderIds, true);
+  const skipped = locked.length < orderIds.length ? await pendingAmong(tx, tenantId, orderIds, locked) : [];
+  const orders = locked.filter((o) => transitionGuard(o, 'reserve').ok);
+  if (orders.length === 0) return { reserved: [], failed: [], skipped };
   orders.sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.orderCode.localeCompare(b.orderCode));
   const ids = orders.map((o) => o.id);
 
@@ -74,7 +78,22 @@ export async function reserveOrders(
       [[...taken.keys()], [...taken.values()]],
     );
   }
-  return outcome;
+  return { ...outcome, skipped };
+}
+
+/**
+ * The orders of the batch that SKIP LOCKED passed over and that are still pending (a plain read:
+ * it waits for no lock). Whoever held them may have been another batch reserving them, or a
+ * request that changed nothing (a refused ship or refund locks the order too): the caller gives
+ * the pending ones another job, or they would stay pending for ever.
+ */
+async function pendingAmong(tx: Executor, tenantId: string, orderIds: readonly string[], locked: readonly { id: string }[]): Promise<string[]> {
+  const got = new Set(locked.map((o) => o.id));
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'pending'`,
+    [tenantId, orderIds.filter((id) => !got.has(id))],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** The stock an optimistic batch decided on was taken by someone else before it could book it. */
@@ -110,7 +129,7 @@ function allocate(orderIds: readonly string[], items: readonly ItemRow[], stock:
     if (lines) lines.push(item);
     else itemsByOrder.set(item.orderId, [item]);
   }
-  const outcome: ReservationOutcome = { reserved: [], failed: [] };
+  const outcome: ReservationOutcome = { reserved: [], failed: [], skipped: [] };
   const taken = new Map<string, number>();
   for (const orderId of orderIds) {
     const lines = itemsByOrder.get(orderId) ?? [];

@@ -61,7 +61,7 @@ describe('order workflow', () => {
     const ids = await placeOrders(ctx, tenant.id, [newOrder({ [p.sku]: 1 })]);
     await reserveBatch(ctx, tenant.id, ids);
     const again = await reserveBatch(ctx, tenant.id, ids);
-    expect(again).toEqual({ reserved: [], failed: [] });
+    expect(again).toEqual({ reserved: [], failed: [], skipped: [] });
     expect(await stockOfProduct(ctx, p.id)).toEqual({ onHand: 5, reserved: 1 });
   });
 

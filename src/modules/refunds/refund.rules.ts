@@ -60,13 +60,23 @@ export function checkRefundAmount(
   return { ok: true, value: amount };
 }
 
+/** Per SKU of an order: units bought, and units that left the shelf (its reservation committed). */
+export interface ItemStock {
+  bought: number;
+  /**
+   * 0 when the reservation was released (cancelled or declined before payment, money captured
+   * late) or never made: those units never left the shelf, so no refund may put them back.
+   */
+  taken: number;
+}
+
 /**
- * Merges restock lines by SKU and checks each against what the order bought minus what earlier
- * refunds (succeeded or pending) already put back on the shelf.
+ * Merges restock lines by SKU and checks each against what left the shelf for the order (its
+ * committed reservation) minus what earlier refunds (succeeded or pending) already put back.
  */
 export function checkRestock(
   asked: readonly RestockLine[],
-  bought: ReadonlyMap<string, number>,
+  items: ReadonlyMap<string, ItemStock>,
   alreadyRestocked: ReadonlyMap<string, number>,
 ): RefundCheck<RestockLine[]> {
   const merged = new Map<string, number>();
@@ -75,11 +85,20 @@ export function checkRestock(
     if (!Number.isSafeInteger(quantity) || quantity <= 0) {
       return refuse('INVALID_DATA', 'restock', `restock: quantity of ${sku} must be a positive whole number (got ${quantity}).`);
     }
-    const qty = bought.get(sku);
-    if (qty === undefined) return refuse('INVALID_DATA', 'restock', `restock: SKU ${sku} is not in this order.`, { sku });
-    const left = qty - (alreadyRestocked.get(sku) ?? 0);
+    const item = items.get(sku);
+    if (item === undefined) return refuse('INVALID_DATA', 'restock', `restock: SKU ${sku} is not in this order.`, { sku });
+    if (item.taken === 0) {
+      return refuse(
+        'INVALID_DATA',
+        'restock',
+        `restock: ${sku} never left the shelf for this order (its stock reservation was released, not committed), so there is nothing to put back; refund without restock.`,
+        { sku, bought: item.bought, taken: 0 },
+      );
+    }
+    const left = item.taken - (alreadyRestocked.get(sku) ?? 0);
     if (quantity > left) {
-      return refuse('INVALID_DATA', 'restock', `restock: ${quantity} of ${sku} asked, but only ${left} of the ${qty} bought are left to restock.`, {
+      const of = item.taken === item.bought ? `the ${item.bought} bought` : `the ${item.taken} taken from the shelf (${item.bought} bought)`;
+      return refuse('INVALID_DATA', 'restock', `restock: ${quantity} of ${sku} asked, but only ${left} of ${of} are left to restock.`, {
         sku,
         left,
       });
@@ -88,12 +107,40 @@ export function checkRestock(
   return { ok: true, value: [...merged].map(([sku, quantity]) => ({ sku, quantity })) };
 }
 
-/** Everything bought and not yet restocked: what a cancelled paid order puts back on the shelf. */
-export function remainingRestock(bought: ReadonlyMap<string, number>, alreadyRestocked: ReadonlyMap<string, number>): RestockLine[] {
-  return [...bought]
-    .map(([sku, qty]) => ({ sku, quantity: qty - (alreadyRestocked.get(sku) ?? 0) }))
+/**
+ * Restock lines that would push a product's stock_on_hand past the int4 column (STOCK_MAX):
+ * refused at booking, so the gateway's success can never fail on them. `onHand`: SKU -> units now.
+ */
+export function checkRestockRoom(lines: readonly RestockLine[], onHand: ReadonlyMap<string, number>, max: number): RefundCheck<RestockLine[]> {
+  for (const { sku, quantity } of lines) {
+    const now = onHand.get(sku) ?? 0;
+    if (now + quantity > max) {
+      return refuse(
+        'CONFLICT',
+        'restock',
+        `restock: ${sku} has ${now} on hand and stock can hold at most ${max} units, so this refund can put back at most ${Math.max(0, max - now)} of the ${quantity} asked.`,
+        { sku, onHand: now, max },
+      );
+    }
+  }
+  return { ok: true, value: [...lines] };
+}
+
+/**
+ * Everything taken from the shelf and not yet restocked: what a cancelled paid order puts back.
+ * Units whose reservation was released (money captured late) never left, so they owe nothing.
+ */
+export function remainingRestock(items: ReadonlyMap<string, ItemStock>, alreadyRestocked: ReadonlyMap<string, number>): RestockLine[] {
+  return [...items]
+    .map(([sku, item]) => ({ sku, quantity: item.taken - (alreadyRestocked.get(sku) ?? 0) }))
     .filter((l) => l.quantity > 0);
 }
+
+/**
+ * How many declined refunds of one cancelled order the sweep books again before it gives up and
+ * leaves the order to an operator (a `refund.abandoned` event, a warning, `ordersys verify`).
+ */
+export const MAX_FAILED_REFUNDS = 5;
 
 /** What refunded_total implies for refund_status. */
 export function refundStatusFor(refundedTotal: number, total: number): 'none' | 'partial' | 'full' {

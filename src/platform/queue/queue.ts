@@ -59,12 +59,18 @@ export interface WorkOptions {
   pollingIntervalSeconds?: number;
 }
 
+/** Where work() counts the jobs its handlers finish (a prom-client Counter fits). */
+export interface JobOutcomeCounter {
+  inc(labels: { queue: string; outcome: 'completed' | 'failed' }, value: number): void;
+}
+
 /**
  * pg-boss behind our own types. Jobs are inserted with the caller's executor: enqueued inside a
  * transaction, a job exists if and only if that transaction commits.
  */
 export class JobQueue {
   private workers: string[] = [];
+  private outcomes: JobOutcomeCounter | undefined;
 
   private constructor(
     readonly boss: PgBoss,
@@ -154,6 +160,11 @@ export class JobQueue {
        ON CONFLICT DO NOTHING`;
   }
 
+  /** Counts every job a handler finishes from now on, by queue and outcome. */
+  countOutcomesIn(counter: JobOutcomeCounter): void {
+    this.outcomes = counter;
+  }
+
   async work<N extends JobName>(name: N, options: WorkOptions, handler: (jobs: Job<N>[]) => Promise<void>): Promise<void> {
     const batchSize = options.batchSize ?? 1;
     // Set once work() resolves; the first fetch's handler runs after that (a database round trip).
@@ -162,12 +173,16 @@ export class JobQueue {
       name,
       { batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
       async (jobs) => {
+        // pg-boss records one outcome for the whole batch (complete or fail every job of it),
+        // so each job of the batch is counted with it.
         try {
           await handler(jobs as unknown as Job<N>[]);
         } catch (err) {
+          this.outcomes?.inc({ queue: name, outcome: 'failed' }, jobs.length);
           this.logger.warn({ err, queue: name, jobs: jobs.map((j) => j.id) }, 'job failed; pg-boss will retry it');
           throw err;
         }
+        this.outcomes?.inc({ queue: name, outcome: 'completed' }, jobs.length);
         // pg-boss waits out the polling interval after every fetch, even a full one: a queue of
         // small jobs (the API's placement groups) would drain at batchSize jobs per interval.
         // A full fetch says more may be waiting, so the next fetch starts now.
