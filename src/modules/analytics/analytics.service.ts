@@ -3,7 +3,6 @@ import { invalid, notFound } from '../../platform/errors.js';
 import {
   addCounters,
   COUNTERS,
-  aggregate,
   dayCount,
   daysOf,
   isValidDay,
@@ -14,14 +13,13 @@ import {
   type CustomerTotals,
   type Kpis,
 } from './kpi.js';
-import { safeHorizon } from '../../platform/db/horizon.js';
 import { eventsAppended } from '../orders/order.events.js';
-import { readDays, readLeaderboards, readSnapshot, replaceAll } from './kpi.store.js';
+import { rebuildTenantKpis } from './kpi.rebuild.js';
+import { readDays, readLeaderboards, readSnapshot } from './kpi.store.js';
 import {
   catalogCurrencies,
   countedAfter,
   customersByIds,
-  lastPositionBelow,
   ledgerAgainstRows,
   ledgerCounters,
   ledgerCustomers,
@@ -213,28 +211,13 @@ export interface RebuildResult {
   customers?: number;
 }
 
-/**
- * Recomputes the tenant's live KPIs from the ledger and swaps them in with the matching
- * checkpoint in one script. The ledger is read up to the last counted event below the safe
- * horizon, a fixed set of committed events, so figures and checkpoint describe the same events
- * and the projector resumes right after them. A projector racing us finds its checkpoint moved
- * and drops its chunk.
- */
+/** Recomputes the tenant's live KPIs from the ledger (kpi.rebuild.ts). */
 export async function rebuildKpis(ctx: AppContext, tenantId: string): Promise<RebuildResult> {
-  const tenant = await tenantOrThrow(ctx, tenantId);
+  await tenantOrThrow(ctx, tenantId);
   if (!ctx.redis) return { redis: false };
-  const at = await lastPositionBelow(ctx.db, tenantId, await safeHorizon(ctx.db));
-  const [rows, customers] = await Promise.all([
-    ledgerCounters(ctx.db, tenantId, tenant.timeZone, { upTo: at }),
-    ledgerCustomers(ctx.db, tenantId, tenant.timeZone, at),
-  ]);
-  const delta = aggregate([]);
-  for (const r of rows) (delta.days.get(r.day) ?? delta.days.set(r.day, new Map()).get(r.day)!).set(r.currency, r.counters);
-  for (const c of customers) {
-    (delta.customers.get(c.currency) ?? delta.customers.set(c.currency, new Map()).get(c.currency)!).set(c.customerId, { netSpend: c.netSpend, orders: c.orders });
-  }
-  await replaceAll(ctx.redis, tenantId, at, delta);
-  return { redis: true, checkpoint: positionText(at), days: delta.days.size, customers: customers.length };
+  const rebuilt = await rebuildTenantKpis(ctx.db, ctx.redis, tenantId);
+  if (!rebuilt) throw notFound('Tenant', tenantId);
+  return { redis: true, checkpoint: rebuilt.checkpoint, days: rebuilt.days, customers: rebuilt.customers };
 }
 
 export interface Drift {

@@ -18,6 +18,8 @@ export const boardKey = (tenantId: string, currency: string) => `ordersys:leader
 export const boardOrdersKey = (tenantId: string, currency: string) => `${boardKey(tenantId, currency)}:orders`;
 export const checkpointKey = (tenantId: string) => `ordersys:kpimeta:${tenantId}:checkpoint`;
 export const registryKey = (tenantId: string) => `ordersys:kpimeta:${tenantId}:keys`;
+/** The time zone the tenant's day keys were cut in: a projection in another zone must be rebuilt, not added to. */
+export const zoneKey = (tenantId: string) => `ordersys:kpimeta:${tenantId}:zone`;
 export const eventsChannel = (tenantId: string) => `ordersys:events:${tenantId}`;
 export const field = (counter: string, currency: string) => `${counter}:${currency}`;
 
@@ -30,9 +32,13 @@ interface Ops {
 }
 
 // Numbers travel as strings: cjson would turn large integers into floats printed with 14 digits.
+// 2: the figures were cut in another zone (or before zones were recorded): rebuild, do not add.
 const APPLY = `
 local cur = redis.call('GET', KEYS[1]) or '0:0'
 if cur ~= ARGV[1] then return 0 end
+local zone = redis.call('GET', KEYS[3])
+if zone == false and cur == '0:0' then redis.call('SET', KEYS[3], ARGV[4])
+elseif zone ~= ARGV[4] then return 2 end
 local ops = cjson.decode(ARGV[3])
 for _, o in ipairs(ops.h) do redis.call('HINCRBY', o[1], o[2], o[3]) end
 for _, o in ipairs(ops.z) do redis.call('ZINCRBY', o[1], o[3], o[2]) end
@@ -49,6 +55,7 @@ for _, o in ipairs(ops.h) do redis.call('HSET', o[1], o[2], o[3]) end
 for _, o in ipairs(ops.z) do redis.call('ZADD', o[1], o[3], o[2]) end
 for _, k in ipairs(ops.k) do redis.call('SADD', KEYS[2], k) end
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[3])
 return 1`;
 
 function opsOf(
@@ -78,20 +85,37 @@ function opsOf(
 }
 
 /**
- * Adds a chunk's deltas and moves the checkpoint from `from` to `to`, all or nothing, and only if
- * the checkpoint is still `from`: a second projector that read the same events, or one that
- * resumes after a crash it does not know the outcome of, applies nothing. Returns whether it applied.
+ * Adds a chunk's deltas (its days cut in `zone`) and moves the checkpoint from `from` to `to`, all
+ * or nothing, and only if the checkpoint is still `from` ('moved' otherwise: a second projector
+ * that read the same events, or one that resumes after a crash it does not know the outcome of,
+ * applies nothing) and the figures were cut in the same zone ('rezoned' otherwise: the tenant's
+ * zone changed, and days of two zones must never be added up).
  */
-export async function applyDelta(redis: Redis, tenantId: string, from: Position, to: Position, delta: Delta): Promise<boolean> {
+export async function applyDelta(
+  redis: Redis,
+  tenantId: string,
+  from: Position,
+  to: Position,
+  delta: Delta,
+  zone: string,
+): Promise<'applied' | 'moved' | 'rezoned'> {
   const ops = opsOf(tenantId, delta.days, delta.customers, false);
-  const applied = await redis.eval(APPLY, 2, checkpointKey(tenantId), registryKey(tenantId), positionText(from), positionText(to), JSON.stringify(ops));
-  return applied === 1;
+  const keys = [checkpointKey(tenantId), registryKey(tenantId), zoneKey(tenantId)];
+  const r = await redis.eval(APPLY, 3, ...keys, positionText(from), positionText(to), JSON.stringify(ops), zone);
+  return r === 1 ? 'applied' : r === 2 ? 'rezoned' : 'moved';
 }
 
-/** Replaces everything the tenant has in Redis with these figures as of `at`, atomically. */
-export async function replaceAll(redis: Redis, tenantId: string, at: Position, delta: Delta): Promise<void> {
+/** Replaces everything the tenant has in Redis with these figures (days cut in `zone`) as of `at`, atomically. */
+export async function replaceAll(redis: Redis, tenantId: string, at: Position, delta: Delta, zone: string): Promise<void> {
   const ops = opsOf(tenantId, delta.days, delta.customers, true);
-  await redis.eval(REPLACE, 2, checkpointKey(tenantId), registryKey(tenantId), positionText(at), JSON.stringify(ops));
+  await redis.eval(REPLACE, 3, checkpointKey(tenantId), registryKey(tenantId), zoneKey(tenantId), positionText(at), JSON.stringify(ops), zone);
+}
+
+/** The zone each tenant's figures were cut in (undefined: none recorded). */
+export async function readZones(redis: Redis, tenantIds: readonly string[]): Promise<Map<string, string | undefined>> {
+  if (tenantIds.length === 0) return new Map();
+  const zones = await redis.mget(tenantIds.map(zoneKey));
+  return new Map(tenantIds.map((id, i) => [id, zones[i] ?? undefined]));
 }
 
 export async function readCheckpoint(redis: Redis, tenantId: string): Promise<Position | undefined> {

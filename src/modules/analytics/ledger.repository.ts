@@ -14,6 +14,16 @@ import { COUNTERS, type Counters, type CustomerTotals, type Fact } from './kpi.j
 /** Must match the partial indexes of migrations/0003_analytics.sql word for word. */
 const COUNTED = `('order.completed', 'order.failed', 'order.payment_failed', 'order.cancelled', 'refund.succeeded')`;
 
+/**
+ * The events the KPIs count, over order_events aliased e. A refund of money never booked as
+ * revenue (captured after the order was cancelled) is not a refund of sales. Stable: an order
+ * with a refund can no longer become completed. Every query that positions the projector uses
+ * this same rule, or an event it never counts would look forever "not projected yet".
+ */
+const IS_COUNTED = `e.type IN ${COUNTED}
+      AND (e.type <> 'refund.succeeded' OR EXISTS (
+        SELECT 1 FROM order_events c WHERE c.order_id = e.order_id AND c.type = 'order.completed'))`;
+
 /** A position in the (xid, id) order of order_events; "0:0" is before everything. */
 export interface Position {
   xid: string;
@@ -65,11 +75,7 @@ function factsSql(filter: Filter): { sql: string; params: unknown[] } {
       o.customer_id AS "customerId", e.order_id AS "orderId"
     FROM order_events e
     JOIN orders o ON o.tenant_id = e.tenant_id AND o.id = e.order_id
-    WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} ${where}
-      -- A refund of money never booked as revenue (captured after the order was cancelled) is
-      -- not a refund of sales. Stable: an order with a refund can no longer become completed.
-      AND (e.type <> 'refund.succeeded' OR EXISTS (
-        SELECT 1 FROM order_events c WHERE c.order_id = e.order_id AND c.type = 'order.completed'))
+    WHERE e.tenant_id = $1 AND ${IS_COUNTED} ${where}
     ${tail}`;
   return { sql, params };
 }
@@ -271,7 +277,7 @@ export async function ledgerAgainstRows(ex: Executor, tenantId: string, timeZone
 export async function countedAfter(ex: Executor, tenantId: string, after: Position): Promise<number> {
   const { rows } = await ex.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM order_events e
-     WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} AND (e.xid, e.id) > ($2::xid8, $3::bigint)`,
+     WHERE e.tenant_id = $1 AND ${IS_COUNTED} AND (e.xid, e.id) > ($2::xid8, $3::bigint)`,
     [tenantId, after.xid, after.id],
   );
   return rows[0]!.n;
@@ -281,7 +287,7 @@ export async function countedAfter(ex: Executor, tenantId: string, after: Positi
 export async function lastPositionBelow(ex: Executor, tenantId: string, horizon: string): Promise<Position> {
   const { rows } = await ex.query<Position>(
     `SELECT e.xid::text AS xid, e.id FROM order_events e
-     WHERE e.tenant_id = $1 AND e.type IN ${COUNTED} AND e.xid < $2::xid8
+     WHERE e.tenant_id = $1 AND ${IS_COUNTED} AND e.xid < $2::xid8
      ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
     [tenantId, horizon],
   );
@@ -295,7 +301,7 @@ export async function tenantsBehind(ex: Executor, checkpoints: ReadonlyMap<strin
   const { rows } = await ex.query<{ id: string }>(
     `SELECT c.id FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) AS c(id, xid, pos)
      WHERE EXISTS (SELECT 1 FROM order_events e
-                   WHERE e.tenant_id = c.id AND e.type IN ${COUNTED}
+                   WHERE e.tenant_id = c.id AND ${IS_COUNTED}
                      AND (e.xid, e.id) > (c.xid, c.pos) AND e.xid < $4::xid8)`,
     [ids, ids.map((id) => checkpoints.get(id)!.xid), ids.map((id) => checkpoints.get(id)!.id), horizon],
   );

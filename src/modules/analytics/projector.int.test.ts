@@ -11,9 +11,9 @@ import { createRedis } from '../../platform/redis.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { ProjectorRunner } from './analytics.jobs.js';
 import { getKpis, rebuildKpis, verifyKpis } from './analytics.service.js';
-import { applyDelta, boardKey, field, kpiKey, readCheckpoint } from './kpi.store.js';
+import { applyDelta, boardKey, field, kpiKey, readCheckpoint, zoneKey } from './kpi.store.js';
 import { aggregate } from './kpi.js';
-import { lastPositionBelow } from './ledger.repository.js';
+import { lastPositionBelow, tenantsBehind } from './ledger.repository.js';
 import { safeHorizon } from '../../platform/db/horizon.js';
 import { Projector, type ProjectorOptions } from './projector.js';
 import { catchUp, catchUpAll, settled } from './testing.js';
@@ -95,7 +95,7 @@ describe.runIf(Boolean(testRedisUrl))('analytics projector (Redis)', () => {
     expect(cp).not.toEqual(await lastPositionBelow(ctx.db, tenant.id, await safeHorizon(ctx.db)));
 
     // The same chunk offered again from the old position is refused.
-    expect(await applyDelta(ctx.redis!, tenant.id, { xid: '0', id: 0 }, cp!, aggregate([]))).toBe(false);
+    expect(await applyDelta(ctx.redis!, tenant.id, { xid: '0', id: 0 }, cp!, aggregate([]), 'UTC')).toBe('moved');
 
     const registry = new Registry();
     await projector({ chunkSize: 8 }, registry).runOnce();
@@ -189,6 +189,51 @@ describe.runIf(Boolean(testRedisUrl))('analytics projector (Redis)', () => {
 
     await ctx.db.query(`UPDATE tenants SET time_zone = 'UTC' WHERE id = $1`, [broken!.id]);
     await catchUp(ctx, broken!.id);
+  });
+
+  it("recuts the figures when the tenant's zone changes, and rebuilds figures projected before zones were recorded", async () => {
+    const tenant = await newTenant(ctx.db);
+    const { gross } = await seedActivity(ctx, tenant, 12);
+    await catchUp(ctx, tenant.id);
+    const utcDay = (await getKpis(ctx, tenant.id, {})).from;
+    // A zone whose day differs from UTC's right now: UTC+14 from 10:00 UTC, UTC-11 before 11:00 UTC.
+    const zone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    await ctx.db.query(`UPDATE tenants SET time_zone = $2 WHERE id = $1`, [tenant.id, zone]);
+    expect((await verifyKpis(ctx, tenant.id)).drift.length).toBeGreaterThan(0); // Redis still holds UTC days
+    await projector().runOnce();
+    expect(await ctx.redis!.get(zoneKey(tenant.id))).toBe(zone);
+    expect(await verifyKpis(ctx, tenant.id)).toMatchObject({ drift: [] });
+    const { rows } = await ctx.db.query<{ day: string }>(
+      `SELECT DISTINCT to_char(created_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day FROM order_events WHERE tenant_id = $1`, [tenant.id, zone]);
+    const days = rows.map((r) => r.day).sort();
+    const live = await getKpis(ctx, tenant.id, { from: days[0]!, to: days[days.length - 1]! });
+    expect(live.source).toBe('redis');
+    expect(live.currencies[0]!.grossRevenue).toBe(gross);
+    expect(days).not.toEqual([utcDay]);
+
+    // Redis written before zones were recorded (no zone key): rebuilt once, then projected on.
+    await ctx.redis!.del(zoneKey(tenant.id));
+    await ctx.redis!.hset(kpiKey(tenant.id, days[0]!), field('gross_revenue', 'EUR'), '1');
+    await projector().runOnce();
+    expect(await verifyKpis(ctx, tenant.id)).toMatchObject({ drift: [] });
+    await ctx.db.query(`UPDATE tenants SET time_zone = 'UTC' WHERE id = $1`, [tenant.id]);
+    await catchUp(ctx, tenant.id);
+  });
+
+  it('a refund it never counts (money captured after a cancellation) is not reported as waiting to be projected', async () => {
+    const tenant = await newTenant(ctx.db);
+    await seedActivity(ctx, tenant, 3);
+    const product = await newProduct(ctx.db, tenant, { stock: 10 });
+    const [late] = await placeOrders(ctx, tenant.id, [newOrder({ [product.sku]: 1 })]);
+    await ctx.db.query(`INSERT INTO order_events (tenant_id, order_id, type) VALUES ($1, $2, 'order.cancelled')`, [tenant.id, late]);
+    await ctx.db.query(
+      `INSERT INTO order_events (tenant_id, order_id, type, data) VALUES ($1, $2, 'refund.succeeded', '{"refundId":"late-1","amount":500,"currency":"EUR"}')`,
+      [tenant.id, late]);
+    await settled(ctx, tenant.id);
+    await catchUp(ctx, tenant.id);
+    expect(await verifyKpis(ctx, tenant.id)).toMatchObject({ drift: [], unprojected: 0 });
+    const horizon = await safeHorizon(ctx.db);
+    expect(await tenantsBehind(ctx.db, new Map([[tenant.id, (await readCheckpoint(ctx.redis!, tenant.id))!]]), horizon)).toEqual([]);
   });
 
   it('keeps the workflow independent of Redis: a projector on an unreachable Redis fails, and the loop stops cleanly', async () => {

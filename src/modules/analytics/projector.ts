@@ -3,8 +3,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../../platform/db/types.js';
 import type { Logger } from '../../platform/logger.js';
 import { aggregate, type Delta } from './kpi.js';
-import { applyDelta, publishChange, readCheckpoints } from './kpi.store.js';
-import { listTenantZones, readFacts, tenantsBehind, type Position, type TenantZone } from './ledger.repository.js';
+import { rebuildTenantKpis } from './kpi.rebuild.js';
+import { applyDelta, publishChange, readCheckpoints, readZones } from './kpi.store.js';
+import { listTenantZones, positionText, readFacts, START, tenantsBehind, type Position, type TenantZone } from './ledger.repository.js';
 import { safeHorizon } from '../../platform/db/horizon.js';
 
 export interface ProjectorOptions {
@@ -61,16 +62,22 @@ export class Projector {
     const { db, redis } = this.deps;
     const horizon = await safeHorizon(db);
     const tenants = await listTenantZones(db);
-    const checkpoints = await readCheckpoints(redis, tenants.map((t) => t.id));
+    const ids = tenants.map((t) => t.id);
+    const [checkpoints, zones] = await Promise.all([readCheckpoints(redis, ids), readZones(redis, ids)]);
     const behind = new Set(await tenantsBehind(db, checkpoints, horizon));
     let applied = 0;
     const failed: string[] = [];
     for (const tenant of tenants) {
-      if (!behind.has(tenant.id)) continue;
+      // Figures cut in a zone the tenant no longer has (PATCH /tenant), or before zones were
+      // recorded: days of two zones cannot be added up, so they are recomputed from the ledger.
+      const projected = positionText(checkpoints.get(tenant.id)!) !== positionText(START);
+      const rezoned = projected && zones.get(tenant.id) !== tenant.timeZone;
+      if (!rezoned && !behind.has(tenant.id)) continue;
       // One tenant that cannot be projected (its zone gone from the database's tzdata, say) must
       // not stop the live figures of the tenants after it: it is named, and the job fails after the rest.
       try {
-        applied += await this.projectTenant(tenant, checkpoints.get(tenant.id)!, horizon);
+        if (rezoned) await this.rebuild(tenant);
+        else applied += await this.projectTenant(tenant, checkpoints.get(tenant.id)!, horizon);
       } catch (err) {
         if (!isStatementError(err)) throw err;
         this.deps.logger.error({ err, tenantId: tenant.id }, 'could not project a tenant; the others go on');
@@ -79,6 +86,13 @@ export class Projector {
     }
     if (failed.length > 0) throw new Error(`KPI projection failed for ${failed.length} tenant(s): ${failed.join('; ')}`);
     return applied;
+  }
+
+  /** Recomputes the tenant's figures in its zone as the database has it now (which may be newer than `tenant`'s). */
+  private async rebuild(tenant: TenantZone): Promise<void> {
+    const rebuilt = await rebuildTenantKpis(this.deps.db, this.deps.redis, tenant.id);
+    this.deps.logger.info({ tenantId: tenant.id, zone: rebuilt?.zone, days: rebuilt?.days }, 'rebuilt live KPIs in the tenant\'s time zone');
+    if (rebuilt) await publishChange(this.deps.redis, tenant.id, []).catch(() => undefined);
   }
 
   private async projectTenant(tenant: TenantZone, start: Position, horizon: string): Promise<number> {
@@ -93,7 +107,13 @@ export class Projector {
       const to = { xid: last.xid, id: last.id };
       const delta: Delta = aggregate(facts);
       await this.options.beforeApply?.({ tenantId: tenant.id, from, to, events: facts.length });
-      if (!(await applyDelta(redis, tenant.id, from, to, delta))) {
+      const outcome = await applyDelta(redis, tenant.id, from, to, delta, tenant.timeZone);
+      if (outcome === 'rezoned') {
+        // The zone changed since this run listed the tenants (or since the chunk's days were cut).
+        await this.rebuild(tenant);
+        return applied;
+      }
+      if (outcome === 'moved') {
         // Someone else (another worker, a rebuild) moved the checkpoint: their run carries on.
         logger.debug({ tenantId: tenant.id, from }, 'analytics checkpoint moved under us; leaving the chunk to its new owner');
         return applied;

@@ -6,6 +6,7 @@ import { errorResponses } from '../../http/schemas.js';
 import { DomainError } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
 import { findTenantById, updateTenant } from './tenant.repository.js';
+import { rebuildTenantKpis } from '../analytics/kpi.rebuild.js';
 import { checkTimeZone } from './time-zone.js';
 
 const tenantDto = z.object({ id: z.uuid(), slug: z.string(), name: z.string(), timeZone: z.string() });
@@ -51,7 +52,15 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
         if (!checked.ok) throw invalidBody('timeZone', checked.reason);
         timeZone = checked.value;
       }
+      const before = timeZone === undefined ? undefined : await load(id);
       await updateTenant(ctx.db, id, { name: req.body.name, timeZone });
+      // Live KPIs are days cut in the zone: recut them now, so the next read is in the new zone.
+      // Best effort: the projector finds the zone changed on its next run and rebuilds anyway.
+      if (ctx.redis && before && before.timeZone !== timeZone) {
+        await rebuildTenantKpis(ctx.db, ctx.redis, id).catch((err: unknown) =>
+          req.log.warn({ err }, 'could not rebuild the live KPIs in the new time zone; the projector will'),
+        );
+      }
       return load(id);
     },
   );
