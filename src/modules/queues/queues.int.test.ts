@@ -56,6 +56,8 @@ describe('queue monitor', () => {
     expect(mine.total).toBe(1);
     expect(mine.items).toHaveLength(1);
     expect(mine.items[0]).toMatchObject({ id: a.jobId, error: 'boom for A', retryCount: 0 });
+    expect(mine.canAct).toBe(false); // a viewer: the dashboard offers no retry or discard
+    expect((await get(`/queues/${queue}/failed`, a.operator)).json().canAct).toBe(true);
     expect(JSON.stringify(mine)).not.toContain(b.jobId);
     expect((await get(`/queues/no_such_queue/failed`, a.viewer)).statusCode).toBe(404);
   });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
+import { roleAllows } from '../auth/api-key.js';
 import { errorResponses } from '../../http/schemas.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/db/keyset-cursor.js';
@@ -94,7 +95,12 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         params: z.object({ name: queueName }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20), cursor: z.string().max(500).optional() }),
         response: {
-          200: z.object({ items: z.array(failedJobDto), total: z.number().int(), nextCursor: z.string().nullable() }),
+          200: z.object({
+            items: z.array(failedJobDto),
+            total: z.number().int(),
+            nextCursor: z.string().nullable(),
+            canAct: z.boolean().describe('whether the caller may retry and discard these jobs (operator or admin)'),
+          }),
           ...errorResponses(400, 401, 404),
         },
       },
@@ -107,6 +113,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       const last = items[items.length - 1];
       return {
         total: page.total,
+        canAct: roleAllows(req.auth!.role, 'operator'),
         nextCursor: page.items.length > limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
         items: items.map(({ cursorAt: _, ...j }) => ({
           ...j,

@@ -14,6 +14,8 @@ export async function render(root, { name }) {
   let cursor = null;
   let total = 0;
 
+  let canAct = false; // a viewer key is not offered buttons that would answer 403
+
   function jobCard(job) {
     const act = async (action, button) => {
       button.disabled = true;
@@ -34,12 +36,14 @@ export async function render(root, { name }) {
       h('header', {}, h('code', {}, job.id), h('span', { class: 'muted small' }, ` failed ${dateTime(job.completedOn)} · attempt ${job.retryCount + 1} of ${job.retryLimit + 1}`)),
       h('p', { class: 'job-error' }, job.error),
       h('details', {}, h('summary', {}, 'Payload and output'), h('pre', {}, JSON.stringify({ data: job.data, output: job.output }, null, 2))),
-      h(
-        'div',
-        { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', 'data-action': 'retry', onclick: (e) => act('retry', e.currentTarget) }, 'Retry'),
-        h('button', { type: 'button', class: 'danger', 'data-action': 'discard', onclick: (e) => act('discard', e.currentTarget) }, 'Discard'),
-      ),
+      canAct
+        ? h(
+            'div',
+            { class: 'actions' },
+            h('button', { type: 'button', class: 'primary', 'data-action': 'retry', onclick: (e) => act('retry', e.currentTarget) }, 'Retry'),
+            h('button', { type: 'button', class: 'danger', 'data-action': 'discard', onclick: (e) => act('discard', e.currentTarget) }, 'Discard'),
+          )
+        : h('p', { class: 'muted small' }, 'Retry and discard need an operator key.'),
     );
     return card;
   }
@@ -48,6 +52,7 @@ export async function render(root, { name }) {
     try {
       const page = await api(`/queues/${encodeURIComponent(name)}/failed${qs({ limit: 20, cursor: first ? undefined : cursor })}`);
       total = page.total;
+      canAct = page.canAct;
       heading.textContent = `Failed jobs (${total})`;
       if (first) clear(list);
       if (first && page.items.length === 0) list.append(h('p', { class: 'muted empty' }, 'No failed jobs of yours in this queue.'));
