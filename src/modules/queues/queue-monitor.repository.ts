@@ -3,8 +3,8 @@ import type { Executor } from '../../platform/db/types.js';
 
 /*
  * Reads pg-boss's own tables (schema pgboss, see node_modules/pg-boss/src/plans.js). Queue names
- * are global, not per tenant: counts are shown to every viewer, but a job's payload and error
- * only to the tenant named in its data.tenantId. Jobs without one (cron, sweeps) are the
+ * are global, not per tenant; a job's counts, payload and error are shown only to the tenant named
+ * in its data.tenantId. Jobs without one (cron, sweeps) are the
  * deployment's: their payloads and errors may name any tenant's rows, so only admins of the
  * deployment's own tenant (ORDERSYS_DEFAULT_TENANT) see and act on them.
  * Only pgboss.job is read: completed and failed jobs stay there until pg-boss archives them
@@ -28,7 +28,18 @@ export interface QueueStats {
   oldestWaitSeconds: number | null;
 }
 
-export async function queueStats(ex: Executor): Promise<QueueStats[]> {
+export interface JobOwner {
+  tenantId: string;
+  /** An admin of the deployment's own tenant: also sees the jobs that belong to no tenant (cron, sweeps). */
+  platform: boolean;
+}
+
+/** The visibility rule, as SQL over pgboss.job aliased j; `$n` is the tenant id parameter. */
+const visibleTo = (n: number, platform: boolean) =>
+  platform ? `(j.data->>'tenantId' = $${n} OR j.data->>'tenantId' IS NULL)` : `j.data->>'tenantId' = $${n}`;
+
+/** Every queue, with the counts of the jobs the owner may see (visibleTo): one tenant's volume is not another's business. */
+export async function queueStats(ex: Executor, owner: JobOwner): Promise<QueueStats[]> {
   const { rows } = await ex.query<QueueStats>(
     `SELECT q.name, q.policy,
        count(j.id) FILTER (WHERE j.state IN ('created', 'retry'))::int AS waiting,
@@ -40,21 +51,12 @@ export async function queueStats(ex: Executor): Promise<QueueStats[]> {
        count(j.id) FILTER (WHERE j.state = 'completed' AND j.completed_on > now() - interval '1 minute')::int AS "perMinute",
        extract(epoch FROM now() - min(j.start_after) FILTER (WHERE j.state IN ('created', 'retry') AND j.start_after <= now()))::float8
          AS "oldestWaitSeconds"
-     FROM pgboss.queue q LEFT JOIN pgboss.job j ON j.name = q.name
+     FROM pgboss.queue q LEFT JOIN pgboss.job j ON j.name = q.name AND ${visibleTo(1, owner.platform)}
      GROUP BY q.name, q.policy ORDER BY q.name`,
+    [owner.tenantId],
   );
   return rows;
 }
-
-export interface JobOwner {
-  tenantId: string;
-  /** An admin of the deployment's own tenant: also sees the jobs that belong to no tenant (cron, sweeps). */
-  platform: boolean;
-}
-
-/** The visibility rule, as SQL over pgboss.job aliased j; `$n` is the tenant id parameter. */
-const visibleTo = (n: number, platform: boolean) =>
-  platform ? `(j.data->>'tenantId' = $${n} OR j.data->>'tenantId' IS NULL)` : `j.data->>'tenantId' = $${n}`;
 
 export interface FailedJob {
   id: string;

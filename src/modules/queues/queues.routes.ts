@@ -74,13 +74,14 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     {
       schema: {
         tags: ['queues'],
-        summary: 'Every job queue: waiting, active, completed and failed counts, jobs per minute, wait of the oldest job',
+        summary: "Every job queue, counting the caller's tenant's jobs: waiting, active, completed and failed, jobs per minute, wait of the oldest job",
+        description: "Admins of the deployment's own tenant (ORDERSYS_DEFAULT_TENANT) also count the jobs of no tenant (cron, sweeps).",
         response: { 200: z.object({ alertWaitSeconds: z.number().int(), queues: z.array(queueDto) }), ...errorResponses(401) },
       },
     },
-    async () => {
+    async (req) => {
       const threshold = ctx.config.queueWaitAlertSeconds;
-      const queues = (await queueStats(ctx.db)).map((q) => ({ ...q, alert: (q.oldestWaitSeconds ?? 0) > threshold }));
+      const queues = (await queueStats(ctx.db, await ownerOf(req))).map((q) => ({ ...q, alert: (q.oldestWaitSeconds ?? 0) > threshold }));
       return { alertWaitSeconds: threshold, queues };
     },
   );
