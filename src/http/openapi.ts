@@ -4,17 +4,25 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { exampleOf, type JsonSchema } from './openapi-examples.js';
-import { errorResponse } from './schemas.js';
+import { errorBody, errorResponse } from './schemas.js';
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Methods whose body Fastify reads when one is sent, declared or not: DELETE too (not GET or HEAD). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SUCCESS: Record<string, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted: the rest happens in the background', 204: 'Done; no body' };
+
+/** Answered by the router before any route runs (frameworkErrorHandler), in Fastify's words. */
+const URI_TOO_LONG = errorBody.meta({
+  description: 'A path parameter is longer than 100 characters',
+  examples: [{ error: { code: 'INVALID_DATA', message: `'/inventory/${'MUG-BLUE-'.repeat(12)}' is exceeding the max param length.` } }],
+});
 
 type RouteSchema = FastifySchema & { hide?: boolean; response?: Record<string, unknown>; security?: unknown; description?: string; tags?: string[] };
 
 /**
  * The error statuses a route can answer because of how it is set up, whatever its handler
  * does: a key (401), a role above viewer (403), the rate limit (429), validated input (400),
- * a body (413, 415), a resource named in the path (404). Routes declare only their own.
+ * a body (413, 415; DELETE too, whose body is read if sent), a resource named in the path
+ * (404), a path parameter (414: the router's length limit). Routes declare only their own.
  */
 function impliedErrors(route: RouteOptions, schema: RouteSchema): number[] {
   const role = route.config?.role;
@@ -24,6 +32,7 @@ function impliedErrors(route: RouteOptions, schema: RouteSchema): number[] {
   if (role !== false) codes.push(401);
   if (role === 'operator' || role === 'admin') codes.push(403);
   if (schema.params) codes.push(404);
+  if (route.url.includes(':')) codes.push(414);
   if (methods.some((m) => BODY_METHODS.has(m))) codes.push(413, 415);
   if (route.config?.rateLimit !== false) codes.push(429);
   return codes;
@@ -62,7 +71,7 @@ function transform(input: Parameters<typeof jsonSchemaTransform>[0]): ReturnType
   if (!schema || schema.hide) return jsonSchemaTransform(input);
   const { route } = input;
   const role = route.config?.role;
-  const implied = Object.fromEntries(impliedErrors(route, schema).map((c) => [c, errorResponse(c)])) as Record<number, z.ZodType>;
+  const implied = Object.fromEntries(impliedErrors(route, schema).map((c) => [c, c === 414 ? URI_TOO_LONG : errorResponse(c)])) as Record<number, z.ZodType>;
   const out = jsonSchemaTransform({ ...input, schema: { ...schema, response: { ...implied, ...schema.response } } });
   const doc = out.schema as Record<string, unknown> & { response: Record<string, Record<string, unknown>> };
 

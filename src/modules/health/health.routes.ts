@@ -4,30 +4,23 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { bearerToken } from '../../http/auth.js';
 import { errorBody } from '../../http/schemas.js';
-import { pingRedis } from '../../platform/redis.js';
 import type { AppModule } from '../module.js';
+import { CHECK_TIMEOUT_MS, readiness } from './health.checks.js';
 
 const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
-const readiness = z.object({
-  status: z.enum(['ready', 'unavailable']),
-  checks: z.object({ database: check, queue: check, redis: check.optional() }),
+const checks = z.object({ database: check, queue: check, redis: check.optional() });
+const ready = z.object({ status: z.enum(['ready', 'degraded']), checks }).meta({
+  description: 'The database and queue answer. Status degraded: Redis (optional) does not, and the reads that use it come from PostgreSQL meanwhile',
+  examples: [
+    { status: 'ready', checks: { database: { ok: true, latencyMs: 1 }, queue: { ok: true, latencyMs: 2 }, redis: { ok: true, latencyMs: 1 } } },
+    { status: 'degraded', checks: { database: { ok: true, latencyMs: 1 }, queue: { ok: true, latencyMs: 2 }, redis: { ok: false, latencyMs: 0, error: 'connect ECONNREFUSED 10.0.0.7:6379 (reconnecting)' } } },
+  ],
 });
-const ready = readiness.meta({ description: 'Every dependency answers', examples: [{ status: 'ready', checks: { database: { ok: true, latencyMs: 1 }, queue: { ok: true, latencyMs: 2 } } }] });
-const unavailable = readiness.meta({
-  description: 'A dependency does not answer: the checks say which, and why',
-  examples: [{ status: 'unavailable', checks: { database: { ok: false, latencyMs: 5003, error: 'connection refused' }, queue: { ok: false, latencyMs: 5001, error: 'connection refused' } } }],
+const unavailable = z.object({ status: z.literal('unavailable'), checks }).meta({
+  description: `The database or the queue does not answer within ${CHECK_TIMEOUT_MS / 1000} s: the checks say which, and why`,
+  examples: [{ status: 'unavailable', checks: { database: { ok: true, latencyMs: 1 }, queue: { ok: false, latencyMs: 5003, error: `no answer within ${CHECK_TIMEOUT_MS} ms` } } }],
 });
 const METRICS_EXAMPLE = '# HELP http_request_duration_seconds HTTP request duration\n# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_count{method="GET",route="/orders",status="200"} 42\n';
-
-async function timed(fn: () => Promise<boolean>): Promise<z.infer<typeof check>> {
-  const start = performance.now();
-  try {
-    const ok = await fn();
-    return { ok, latencyMs: Math.round(performance.now() - start), ...(!ok && { error: 'no answer' }) };
-  } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - start), error: (err as Error).message };
-  }
-}
 
 const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/health/live', { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('live') }) } } }, async () => ({
@@ -36,17 +29,10 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
 
   app.get(
     '/health/ready',
-    { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Database, queue and (when configured) Redis answer', response: { 200: ready, 503: unavailable } } },
+    { config: { role: false, rateLimit: false }, schema: { tags: ['health'], summary: 'Database and queue answer (Redis, when configured, only degrades)', response: { 200: ready, 503: unavailable } } },
     async (_req, reply) => {
-      const [database, queue, redis] = await Promise.all([
-        timed(async () => (await ctx.db.query('SELECT 1 AS ok')).rows.length === 1),
-        timed(async () => (await ctx.db.query(`SELECT count(*) AS n FROM pgboss.queue`)).rows.length === 1),
-        ctx.redis ? timed(() => pingRedis(ctx.redis!)) : Promise.resolve(undefined),
-      ]);
-      const ok = database.ok && queue.ok && (redis?.ok ?? true);
-      return reply
-        .code(ok ? 200 : 503)
-        .send({ status: ok ? 'ready' : 'unavailable', checks: { database, queue, ...(redis && { redis }) } });
+      const report = await readiness(ctx);
+      return reply.code(report.status === 'unavailable' ? 503 : 200).send(report);
     },
   );
 
@@ -83,4 +69,10 @@ function sameSecret(given: string | undefined, secret: string): boolean {
   return given !== undefined && timingSafeEqual(digest(given), digest(secret));
 }
 
-export const healthModule: AppModule = { name: 'health', routes };
+export const healthModule: AppModule = {
+  name: 'health',
+  routes,
+  // The job counters /metrics shows are bound here, with the route that serves them: init runs
+  // in every process role, before any module subscribes a handler.
+  init: (ctx) => ctx.queue.countOutcomesIn(ctx.metrics.jobsProcessed),
+};

@@ -61,8 +61,22 @@ function watchConnection(client: pg.PoolClient): { readonly error: Error | undef
   };
 }
 
-export async function openPostgres(url: string, poolMax: number, applicationName = 'ordersys'): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, types, application_name: applicationName });
+/*
+ * How long a query waits for a connection: for a free one in a busy pool, or for a new one to a
+ * server that does not answer (a partition, a dead host), which would otherwise wait forever. It
+ * bounds only getting the connection, never the query on it: a long import or COPY is not cut
+ * short. Generous, since a busy pool under load is normal; a request still waiting after this
+ * fails with "timeout exceeded when trying to connect".
+ */
+export const CONNECTION_TIMEOUT_MS = 30_000;
+
+export async function openPostgres(
+  url: string,
+  poolMax: number,
+  applicationName = 'ordersys',
+  { connectionTimeoutMs = CONNECTION_TIMEOUT_MS }: { connectionTimeoutMs?: number } = {},
+): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, types, application_name: applicationName, connectionTimeoutMillis: connectionTimeoutMs });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   await pool.query('SELECT 1');
