@@ -44,6 +44,10 @@ describe('docs/events.schema.json', () => {
       data: { importId: ORDER, counts: { linesRead: 3, linesAccepted: 3, linesRejected: 0, ordersCreated: 1, ordersExisting: 0, ordersRejected: 0 } } }));
     expect(validate(schema, toEnvelope(row({})))).toEqual([]);
     expect(validate(schema, imp)).toEqual([]);
+    const abandoned = toEnvelope(row({ type: 'refund.abandoned', toStatus: null, fromStatus: null, data: { amount: 2500, currency: 'EUR', failedRefunds: 5, reason: '5 refunds declined by the gateway; left to an operator' } }));
+    expect(abandoned.type).toBe('refund.abandoned');
+    expect(validate(schema, abandoned)).toEqual([]);
+    expect(validate(schema, { ...abandoned, data: { ...abandoned.data, failedRefunds: undefined } })).not.toEqual([]);
     expect(validate(schema, toEnvelope(row({ type: 'shipment.lost', data: { anything: true } })))).toEqual([]);
   });
 

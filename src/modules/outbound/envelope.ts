@@ -18,6 +18,7 @@ const PUBLIC_TYPES: Readonly<Record<string, string>> = {
   'payment.captured_late': 'payment.captured_late',
   'refund.succeeded': 'refund.succeeded',
   'refund.failed': 'refund.failed',
+  'refund.abandoned': 'refund.abandoned',
   'import.finished': 'import.finished',
 };
 

@@ -7,13 +7,14 @@ import { ordersOfRefunds, restockRefunded, setRefundedTotals, settleRefunds } fr
 import { refundStatusFor } from './refund.rules.js';
 import { isUuid } from '../../platform/uuid.js';
 
-
 /**
  * Applies the gateway's refund answers, already deduplicated by event id, in the webhook's
  * transaction. Only refunds still pending move, so a late duplicate or a failure after a success
  * changes nothing. A success adds to the order's refunded_total, restocks what was asked and
  * writes `refund.succeeded` { refundId, amount, currency } (what analytics and notifications
- * read); a failure writes `refund.failed` and, no longer pending, frees its amount.
+ * read); a failure writes `refund.failed` and, no longer pending, frees its amount. Units that
+ * would not fit on the shelf (stock at the int4 maximum) are not put back: the event names them
+ * in `restockSkipped` [{ sku, quantity, reason }].
  */
 export async function applyRefundEvents(tx: Executor, tenantId: string, events: readonly RefundEvent[]): Promise<void> {
   const outcomes = events
@@ -41,20 +42,25 @@ export async function applyRefundEvents(tx: Executor, tenantId: string, events: 
         return { orderId: o.id, refundedTotal, refundStatus: refundStatusFor(refundedTotal, o.total) };
       }),
   );
-  await restockRefunded(tx, tenantId, succeeded);
+  // Bounded, never raised: the money is already back, so a success must always apply.
+  const skipped = await restockRefunded(tx, tenantId, succeeded);
   await appendEvents(
     tx,
     tenantId,
-    moved.map((r) => ({
-      orderId: r.orderId,
-      type: r.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
-      data: {
-        refundId: r.id,
-        amount: r.amount,
-        currency: r.currency,
-        ...(r.status === 'failed' && { reason: r.failureReason }),
-      },
-    })),
+    moved.map((r) => {
+      const restockSkipped = skipped.filter((s) => s.refundId === r.id).map(({ sku, quantity, reason }) => ({ sku, quantity, reason }));
+      return {
+        orderId: r.orderId,
+        type: r.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
+        data: {
+          refundId: r.id,
+          amount: r.amount,
+          currency: r.currency,
+          ...(r.status === 'failed' && { reason: r.failureReason }),
+          ...(restockSkipped.length > 0 && { restockSkipped }),
+        },
+      };
+    }),
   );
   await enqueueNotifications(
     tx,

@@ -11,6 +11,7 @@ declare module '../../platform/queue/registry.js' {
 
 defineQueue({ name: 'refunds_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 300 });
 // Singleton: a killed worker's sweep blocks the next ones until it expires, so expiry is short.
+// Also books again what a declined refund of a cancelled order left unpaid (refundCapturedLate).
 defineQueue({ name: 'refunds_captured_late', retryLimit: 2, expireInSeconds: 60, policy: 'singleton' });
 
 export async function registerRefundJobs(ctx: AppContext): Promise<void> {
@@ -19,7 +20,7 @@ export async function registerRefundJobs(ctx: AppContext): Promise<void> {
   });
   await ctx.queue.work('refunds_captured_late', { batchSize: 1 }, async () => {
     const n = await refundCapturedLate(ctx);
-    if (n > 0) ctx.logger.info({ refunds: n }, 'refunded payments captured after cancellation');
+    if (n > 0) ctx.logger.info({ refunds: n }, 'booked refunds of money cancelled orders still owed (captured late or declined)');
   });
   await ctx.queue.schedule('refunds_captured_late', '* * * * *', {});
 }

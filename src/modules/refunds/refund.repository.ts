@@ -1,5 +1,6 @@
 import type { Executor } from '../../platform/db/types.js';
-import type { RefundMoney, RestockLine } from './refund.rules.js';
+import { STOCK_MAX } from '../inventory/inventory.service.js';
+import type { ItemStock, RefundMoney, RestockLine } from './refund.rules.js';
 
 export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
@@ -42,10 +43,21 @@ export async function refundMoneyOf(tx: Executor, tenantId: string, orderId: str
   return { paymentId: row.paymentId, captured: row.captured, refunded: row.refunded, pending: row.pending };
 }
 
-/** SKU -> quantity bought. */
-export async function boughtBySku(ex: Executor, orderId: string): Promise<Map<string, number>> {
-  const { rows } = await ex.query<{ sku: string; quantity: number }>(`SELECT sku, quantity FROM order_items WHERE order_id = $1`, [orderId]);
-  return new Map(rows.map((r) => [r.sku, r.quantity]));
+/**
+ * SKU -> units bought, units that left the shelf (the item's reservation committed; a released
+ * one never took them) and the product's stock on hand now (unlocked: the booking-time bound;
+ * restockRefunded bounds again under the product lock).
+ */
+export async function itemStockBySku(ex: Executor, orderId: string): Promise<Map<string, ItemStock & { onHand: number }>> {
+  const { rows } = await ex.query<{ sku: string; bought: number; taken: number; onHand: number }>(
+    `SELECT i.sku, i.quantity AS bought, COALESCE(r.quantity, 0) AS taken, p.stock_on_hand AS "onHand"
+     FROM order_items i
+     JOIN products p ON p.id = i.product_id
+     LEFT JOIN stock_reservations r ON r.order_id = i.order_id AND r.product_id = i.product_id AND r.status = 'committed'
+     WHERE i.order_id = $1`,
+    [orderId],
+  );
+  return new Map(rows.map((r) => [r.sku, { bought: r.bought, taken: r.taken, onHand: r.onHand }]));
 }
 
 /** SKU -> quantity that succeeded or pending refunds put (or will put) back on the shelf. */
@@ -153,45 +165,96 @@ export async function setRefundedTotals(
   );
 }
 
+/** Units a succeeded refund asked to put back that did not fit on the shelf, and why. */
+export interface RestockSkipped {
+  refundId: string;
+  sku: string;
+  quantity: number;
+  reason: string;
+}
+
 /**
  * Puts refunded units back on the shelf with one ledger row per (refund, product). Products are
  * locked by id here, after the caller locked the orders: the global lock order.
+ * stock_on_hand is int4: what would push it past STOCK_MAX is skipped and returned with the
+ * reason, never raised. The gateway has already paid the money back, so this must not fail
+ * (a 500 here made every delivery of the webhook fail and left the refund pending forever).
  */
-export async function restockRefunded(tx: Executor, tenantId: string, refunds: readonly Refund[]): Promise<void> {
+export async function restockRefunded(tx: Executor, tenantId: string, refunds: readonly Refund[]): Promise<RestockSkipped[]> {
   const lines = refunds.flatMap((r) => r.restock.map((l) => ({ refundId: r.id, orderId: r.orderId, sku: l.sku, quantity: l.quantity })));
-  if (lines.length === 0) return;
-  const { rows } = await tx.query<{ refundId: string; orderId: string; productId: string; quantity: number }>(
-    `SELECT d.refund_id AS "refundId", d.order_id AS "orderId", i.product_id AS "productId", d.q AS quantity
+  if (lines.length === 0) return [];
+  const { rows } = await tx.query<{ refundId: string; orderId: string; productId: string; sku: string; quantity: number }>(
+    `SELECT d.refund_id AS "refundId", d.order_id AS "orderId", i.product_id AS "productId", d.sku, d.q AS quantity
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS d(refund_id, order_id, sku, q)
-     JOIN order_items i ON i.order_id = d.order_id AND i.sku = d.sku`,
+     JOIN order_items i ON i.order_id = d.order_id AND i.sku = d.sku
+     ORDER BY d.refund_id, d.sku`,
     [lines.map((l) => l.refundId), lines.map((l) => l.orderId), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
   );
-  if (rows.length === 0) return;
+  if (rows.length === 0) return [];
+  const productIds = [...new Set(rows.map((r) => r.productId))].sort();
+  const { rows: stock } = await tx.query<{ id: string; onHand: number }>(
+    `SELECT id, stock_on_hand AS "onHand" FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    [productIds],
+  );
+  const onHand = new Map(stock.map((p) => [p.id, p.onHand]));
+  const room = new Map(stock.map((p) => [p.id, STOCK_MAX - p.onHand]));
+  const applied: typeof rows = [];
+  const skipped: RestockSkipped[] = [];
+  for (const r of rows) {
+    const fits = Math.max(0, Math.min(r.quantity, room.get(r.productId) ?? 0));
+    room.set(r.productId, (room.get(r.productId) ?? 0) - fits);
+    if (fits > 0) applied.push({ ...r, quantity: fits });
+    if (fits < r.quantity) {
+      skipped.push({
+        refundId: r.refundId,
+        sku: r.sku,
+        quantity: r.quantity - fits,
+        reason: `${r.sku} had ${onHand.get(r.productId) ?? 0} on hand and stock holds at most ${STOCK_MAX} units`,
+      });
+    }
+  }
+  if (applied.length === 0) return skipped;
   const byProduct = new Map<string, number>();
-  for (const r of rows) byProduct.set(r.productId, (byProduct.get(r.productId) ?? 0) + r.quantity);
-  const productIds = [...byProduct.keys()].sort();
-  await tx.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [productIds]);
+  for (const r of applied) byProduct.set(r.productId, (byProduct.get(r.productId) ?? 0) + r.quantity);
+  const ids = [...byProduct.keys()];
   await tx.query(
     `UPDATE products p SET stock_on_hand = p.stock_on_hand + d.q, updated_at = now()
      FROM unnest($1::uuid[], $2::int[]) AS d(id, q) WHERE p.id = d.id AND p.tenant_id = $3`,
-    [productIds, productIds.map((id) => byProduct.get(id)!), tenantId],
+    [ids, ids.map((id) => byProduct.get(id)!), tenantId],
   );
   await tx.query(
     `INSERT INTO inventory_adjustments (tenant_id, product_id, delta, kind, reason, order_id)
      SELECT $1, d.product_id, d.q, 'refund_restock', 'refund ' || d.refund_id, d.order_id
      FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::uuid[]) AS d(product_id, q, refund_id, order_id)`,
-    [tenantId, rows.map((r) => r.productId), rows.map((r) => r.quantity), rows.map((r) => r.refundId), rows.map((r) => r.orderId)],
+    [tenantId, applied.map((r) => r.productId), applied.map((r) => r.quantity), applied.map((r) => r.refundId), applied.map((r) => r.orderId)],
   );
+  return skipped;
 }
 
-/** Cancelled orders with money captured late and no refund yet: what the sweep refunds. */
-export async function capturedLateUnrefunded(ex: Executor, limit: number): Promise<{ tenantId: string; orderId: string }[]> {
+/**
+ * Cancelled orders whose captured money is neither refunded nor pending and that the sweep has not
+ * given up on: what it refunds. Only two paths leave such an order (payment.captured_late, found
+ * through its partial index, and a declined refund), so only those orders are looked at.
+ */
+export async function cancelledOrdersOwed(ex: Executor, limit: number): Promise<{ tenantId: string; orderId: string }[]> {
   const { rows } = await ex.query<{ tenantId: string; orderId: string }>(
-    `SELECT DISTINCT e.tenant_id AS "tenantId", e.order_id AS "orderId" FROM order_events e
-     JOIN orders o ON o.id = e.order_id AND o.status = 'cancelled'
-     WHERE e.type = 'payment.captured_late' AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = e.order_id)
+    `SELECT o.tenant_id AS "tenantId", o.id AS "orderId"
+     FROM orders o
+     JOIN payments p ON p.order_id = o.id AND p.tenant_id = o.tenant_id AND p.status = 'succeeded'
+     WHERE o.id IN (SELECT order_id FROM order_events WHERE type = 'payment.captured_late'
+                    UNION SELECT order_id FROM refunds WHERE status = 'failed')
+       AND o.status = 'cancelled'
+       AND p.amount > (SELECT COALESCE(sum(r.amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.status <> 'failed')
+       AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.type = 'refund.abandoned')
+     ORDER BY o.id
      LIMIT $1`,
     [limit],
   );
   return rows;
+}
+
+/** Whether the sweep already gave up on this order (its `refund.abandoned` event). */
+export async function refundAbandoned(ex: Executor, orderId: string): Promise<boolean> {
+  const { rows } = await ex.query(`SELECT 1 FROM order_events WHERE order_id = $1 AND type = 'refund.abandoned' LIMIT 1`, [orderId]);
+  return rows.length > 0;
 }

@@ -12,6 +12,13 @@ import { REFUND_SCOPE } from './refund.idempotency.js';
 import { findRefund, refundsOfOrder, type Refund } from './refund.repository.js';
 import { askGateway, bookRefund, orThrow } from './refund.service.js';
 
+/**
+ * The order id, lower-cased by validation: the Idempotency-Key request hash is taken over the
+ * parsed params, so the same request spelled in upper case replays instead of a 422 (the CLI
+ * hashes the stored, lower-case id).
+ */
+const orderIdParams = z.object({ id: z.uuid({ error: 'id must be a UUID' }).toLowerCase() });
+
 /** Refunds booked by a request, asked about in onSend: after the commit, before the reply leaves. */
 const bookedBy = new WeakMap<FastifyRequest, Refund>();
 
@@ -23,7 +30,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       schema: {
         tags: ['refunds'],
         summary: 'Refund a paid order, in part or in full; the gateway answers asynchronously (pending -> succeeded | failed)',
-        params: idParams,
+        params: orderIdParams,
         headers: z.object({ 'idempotency-key': z.string().max(255).optional().describe('required') }),
         body: refundBody,
         response: { 201: refundDto, ...errorResponses(400, 401, 403, 404, 409, 422) },

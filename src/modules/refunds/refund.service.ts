@@ -1,20 +1,33 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError, notFound } from '../../platform/errors.js';
+import { STOCK_MAX } from '../inventory/inventory.service.js';
+import { appendEvents } from '../orders/order.events.js';
 import { findOrder, findOrderByCode, lockOrders } from '../orders/order.repository.js';
 import type { Order } from '../orders/order.types.js';
 import { gatewayOf } from '../payments/gateway.runtime.js';
+import { sweepCounter } from './refund.metrics.js';
 import {
-  boughtBySku,
-  capturedLateUnrefunded,
+  cancelledOrdersOwed,
   insertRefund,
+  itemStockBySku,
   pendingRefunds,
+  refundAbandoned,
   refundMoneyOf,
   refundsOfOrder,
   restockedBySku,
   type Refund,
 } from './refund.repository.js';
-import { checkRefundAmount, checkRestock, remainingRestock, type RefundCheck, type RestockLine } from './refund.rules.js';
+import {
+  checkRefundAmount,
+  checkRestock,
+  checkRestockRoom,
+  leftToRefund,
+  MAX_FAILED_REFUNDS,
+  remainingRestock,
+  type RefundCheck,
+  type RestockLine,
+} from './refund.rules.js';
 
 /** How long a refund asked about right after commit waits before its queued request re-asks. */
 const FALLBACK_AFTER_SECONDS = 30;
@@ -29,7 +42,10 @@ export interface RefundRequestInput {
  * Books a pending refund: lock the order, sum what is captured, refunded and pending, check, insert,
  * and enqueue the gateway request, all in the caller's transaction. The order lock serialises
  * bookings of one order, so two concurrent refunds can never both spend the same money.
- * Undo: a refund.failed answer moves it to failed, which frees its amount again.
+ * Restock is bounded by what left the shelf (committed reservations) and, for what a caller asks,
+ * by the room left in the int4 stock column. `owedRestock`: the restock is what a cancellation
+ * owes; it is booked whole (the money must go back) and bounded when the refund succeeds instead.
+ * Undo: a refund.failed answer moves it to failed, which frees its amount (and restock) again.
  */
 export async function bookRefund(
   ctx: Pick<AppContext, 'queue'>,
@@ -37,15 +53,20 @@ export async function bookRefund(
   tenantId: string,
   orderId: string,
   input: RefundRequestInput,
-  opts: { askedAfterCommit?: boolean } = {},
+  opts: { askedAfterCommit?: boolean; owedRestock?: boolean } = {},
 ): Promise<RefundCheck<Refund>> {
   const [order] = await lockOrders(tx, tenantId, [orderId]);
   if (!order) throw notFound('Order', orderId);
   const money = await refundMoneyOf(tx, tenantId, order.id);
   const amount = checkRefundAmount(order, money, input.amount);
   if (!amount.ok) return amount;
-  const restock = checkRestock(input.restock ?? [], await boughtBySku(tx, order.id), await restockedBySku(tx, order.id));
+  const items = await itemStockBySku(tx, order.id);
+  const restock = checkRestock(input.restock ?? [], items, await restockedBySku(tx, order.id));
   if (!restock.ok) return restock;
+  if (!opts.owedRestock) {
+    const room = checkRestockRoom(restock.value, new Map([...items].map(([sku, i]) => [sku, i.onHand])), STOCK_MAX);
+    if (!room.ok) return room;
+  }
   const refund = await insertRefund(tx, tenantId, {
     orderId: order.id,
     paymentId: money.paymentId!,
@@ -68,9 +89,9 @@ export function orThrow<T>(check: RefundCheck<T>): T {
 
 /**
  * Refunds whatever is left of an order the caller has locked, in its transaction. `restock`: put
- * back on the shelf everything not restocked yet (a paid order cancelled before shipping; not for
- * money captured late, whose stock was released, never taken). Nothing left (already refunded, or
- * a free order) books nothing.
+ * back on the shelf everything taken from it and not restocked yet (a paid order cancelled before
+ * shipping). Units whose reservation was released (money captured late) never left the shelf and
+ * are never put back. Nothing left (already refunded, or a free order) books nothing.
  */
 export async function refundInFull(
   ctx: Pick<AppContext, 'queue'>,
@@ -78,8 +99,8 @@ export async function refundInFull(
   order: Order,
   opts: { reason: string; restock: boolean },
 ): Promise<Refund | undefined> {
-  const restock = opts.restock ? remainingRestock(await boughtBySku(tx, order.id), await restockedBySku(tx, order.id)) : [];
-  const booked = await bookRefund(ctx, tx, order.tenantId, order.id, { reason: opts.reason, restock });
+  const restock = opts.restock ? remainingRestock(await itemStockBySku(tx, order.id), await restockedBySku(tx, order.id)) : [];
+  const booked = await bookRefund(ctx, tx, order.tenantId, order.id, { reason: opts.reason, restock }, { owedRestock: true });
   if (booked.ok) return booked.value;
   if (booked.field === 'amount') return undefined; // nothing left to refund
   throw new DomainError(booked.code, booked.message, booked.details);
@@ -113,22 +134,64 @@ export async function resolveOrder(ex: Executor, tenantId: string, ref: string):
 
 const SWEEP_BATCH = 200;
 
+type SweepOutcome = { booked: Refund } | { abandoned: { owed: number; failed: number } } | undefined;
+
 /**
- * Money captured for an order already cancelled (payment.captured_late) goes back in full. Each
- * order is booked in its own transaction under its lock; one that was refunded meanwhile books
- * nothing, and an order with any refund (even a failed one) is left to an operator.
+ * A cancelled order gives back every captured cent, and the units its cancellation owes the shelf.
+ * Two paths leave money owed after the cancel transaction: payment captured after the order was
+ * cancelled (payment.captured_late), and a refund the gateway declined (its amount is freed and
+ * nothing else books it again). Each order is booked in its own transaction under its lock and
+ * re-checked there: a concurrent sweep (or operator) that booked first left nothing to refund, as
+ * pending counts as spent, so two sweeps never book twice. After MAX_FAILED_REFUNDS declined
+ * refunds the order is left to an operator: one `refund.abandoned` event, a warning, a metric, and
+ * `ordersys verify` names it until its money is back. Returns the number of refunds booked.
  */
 export async function refundCapturedLate(ctx: AppContext): Promise<number> {
-  const found = await capturedLateUnrefunded(ctx.db, SWEEP_BATCH);
+  const found = await cancelledOrdersOwed(ctx.db, SWEEP_BATCH);
+  const counter = sweepCounter(ctx.metrics.registry);
   let booked = 0;
+  let firstError: unknown;
   for (const { tenantId, orderId } of found) {
-    const refund = await ctx.db.transaction(async (tx) => {
-      const [order] = await lockOrders(tx, tenantId, [orderId]);
-      // Re-checked under the lock: another sweep may have booked it since the read above.
-      if (!order || order.status !== 'cancelled' || (await refundsOfOrder(tx, order.id)).length > 0) return undefined;
-      return refundInFull(ctx, tx, order, { reason: 'payment captured after the order was cancelled', restock: false });
-    });
-    if (refund) booked += 1;
+    try {
+      const outcome = await ctx.db.transaction((tx) => sweepOne(ctx, tx, tenantId, orderId));
+      if (outcome && 'booked' in outcome) {
+        booked += 1;
+        counter.inc({ outcome: 'booked' });
+      } else if (outcome) {
+        counter.inc({ outcome: 'abandoned' });
+        ctx.logger.warn(
+          { tenantId, orderId, owed: outcome.abandoned.owed, failedRefunds: outcome.abandoned.failed },
+          `cancelled order still owed money after ${outcome.abandoned.failed} declined refunds; not retried, refund it by hand (POST /orders/:id/refunds)`,
+        );
+      }
+    } catch (err) {
+      // One order must not hold up the others; the job still fails, and the next sweep tries again.
+      ctx.logger.error({ err, tenantId, orderId }, 'refund sweep failed for an order');
+      firstError ??= err;
+    }
   }
+  if (firstError) throw firstError;
   return booked;
+}
+
+async function sweepOne(ctx: AppContext, tx: Executor, tenantId: string, orderId: string): Promise<SweepOutcome> {
+  const [order] = await lockOrders(tx, tenantId, [orderId]);
+  // Re-checked under the lock: another sweep may have booked (or given up) since the read.
+  if (!order || order.status !== 'cancelled') return undefined;
+  const failed = (await refundsOfOrder(tx, order.id)).filter((r) => r.status === 'failed').length;
+  if (failed < MAX_FAILED_REFUNDS) {
+    const reason = failed === 0 ? 'payment captured after the order was cancelled' : `order ${order.orderCode} cancelled; booked again after ${failed} declined refund(s)`;
+    const refund = await refundInFull(ctx, tx, order, { reason, restock: true });
+    return refund && { booked: refund };
+  }
+  const owed = leftToRefund(await refundMoneyOf(tx, tenantId, order.id));
+  if (owed === 0 || (await refundAbandoned(tx, order.id))) return undefined;
+  await appendEvents(tx, tenantId, [
+    {
+      orderId: order.id,
+      type: 'refund.abandoned',
+      data: { amount: owed, currency: order.currency, failedRefunds: failed, reason: `${failed} refunds declined by the gateway; left to an operator` },
+    },
+  ]);
+  return { abandoned: { owed, failed } };
 }

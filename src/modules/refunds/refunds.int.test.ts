@@ -180,6 +180,23 @@ describe('refunds', () => {
     expect(missing.json().error.message).toMatch(/Idempotency-Key/);
   });
 
+  it('replays a request that spells the order id in upper case instead of answering 422', async () => {
+    const id = await paidOrder(w);
+    const upper = await postRefund(w, id.toUpperCase(), { amount: 100, reason: 'a' }, 'K-case');
+    expect(upper.statusCode).toBe(201);
+    expect(upper.json()).toMatchObject({ orderId: id, amount: 100 });
+    for (const spelled of [id, id.toUpperCase()]) {
+      const again = await postRefund(w, spelled, { amount: 100, reason: 'a' }, 'K-case');
+      expect(again.statusCode).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(upper.json());
+    }
+    const viaCli = await refundWithKey(w.t.ctx, w.tenant.id, id.toUpperCase(), refundBody.parse({ amount: 100, reason: 'a' }), 'K-case');
+    expect(viaCli).toMatchObject({ status: 201, replayed: true });
+    const { rows } = await w.t.ctx.db.query(`SELECT id FROM refunds WHERE order_id = $1`, [id]);
+    expect(rows).toHaveLength(1);
+  });
+
   it('shares keys with the CLI path: a key used there replays over HTTP, another body is a 422', async () => {
     const id = await paidOrder(w);
     const viaCli = await refundWithKey(w.t.ctx, w.tenant.id, id, refundBody.parse({ amount: 1500, reason: 'from the CLI' }), 'shared');

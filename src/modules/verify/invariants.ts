@@ -1,3 +1,8 @@
+import { MAX_FAILED_REFUNDS } from '../refunds/refund.rules.js';
+
+/** How long a cancelled order may owe money before verify names it: the sweep runs every minute. */
+export const REFUND_OWED_GRACE_MINUTES = 5;
+
 /**
  * What must hold on a live database, whatever crashed, retried or raced. Each invariant is one
  * query returning the rows that break it (at most a sample), so the report can name them.
@@ -76,6 +81,27 @@ export const INVARIANTS: readonly Invariant[] = [
           WHERE ($1::uuid IS NULL OR o.tenant_id = $1)
             AND (o.refunded_total <> r.succeeded OR r.succeeded > p.captured
               OR o.refund_status <> CASE WHEN o.refunded_total = 0 THEN 'none' WHEN o.refunded_total = o.total THEN 'full' ELSE 'partial' END)`,
+  },
+  {
+    name: 'cancelled-orders-refunded',
+    rule: `a cancelled order's captured money is refunded or pending (the refund sweep books it again within minutes, and gives up after ${MAX_FAILED_REFUNDS} declined refunds): an order named here needs a refund by hand`,
+    // Quiet for the grace period (nothing happened to the order: the sweep should have booked it),
+    // or given up on: captured late and declined refunds are booked by a sweep, not in the
+    // transaction that freed the money, so a younger order is work in progress, not a breach.
+    sql: `SELECT o.id AS order_id, o.order_code, p.captured, r.refunded, r.pending, r.failed_refunds
+          FROM orders o
+          JOIN LATERAL (SELECT sum(amount) AS captured FROM payments WHERE order_id = o.id AND status = 'succeeded') p ON true
+          JOIN LATERAL (
+            SELECT COALESCE(sum(amount) FILTER (WHERE status = 'succeeded'), 0) AS refunded,
+                   COALESCE(sum(amount) FILTER (WHERE status = 'pending'), 0) AS pending,
+                   count(*) FILTER (WHERE status = 'failed') AS failed_refunds
+            FROM refunds WHERE order_id = o.id
+          ) r ON true
+          WHERE ($1::uuid IS NULL OR o.tenant_id = $1) AND o.status = 'cancelled'
+            AND p.captured > r.refunded + r.pending
+            AND (r.failed_refunds >= ${MAX_FAILED_REFUNDS}
+              OR NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id
+                               AND e.created_at > now() - interval '${REFUND_OWED_GRACE_MINUTES} minutes'))`,
   },
   {
     name: 'references-within-tenant',

@@ -2,8 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/context.js';
 import { newProduct, newTenant } from '../../../test/factories.js';
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
+import { orderRouteHooks } from '../orders/order.routes.js';
+import { cancelOrder } from '../orders/order.service.js';
 import { reserveBatch } from '../orders/order.workflow.js';
+import { gatewayOf } from '../payments/gateway.runtime.js';
+import { refundsOfOrder } from '../refunds/refund.repository.js';
+import { refundCapturedLate, requestRefunds } from '../refunds/refund.service.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
+import { REFUND_OWED_GRACE_MINUTES } from './invariants.js';
 import { verifyInvariants } from './verify.service.js';
 
 describe('verifyInvariants', () => {
@@ -97,5 +103,48 @@ describe('verifyInvariants', () => {
       await ctx.db.query('ALTER TABLE orders ENABLE TRIGGER orders_fixed');
     }
     expect(await breachesOf()).toEqual([]);
+  });
+});
+
+describe('verifyInvariants: cancelled orders still owed money', () => {
+  let ctx: TestContext;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    // Every refund the simulated gateway is asked about is declined.
+    ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '1', GATEWAY_REFUND_SUCCESS_RATE: '0', GATEWAY_LATENCY_MS: '0-5' });
+    tenant = await newTenant(ctx.db);
+  });
+  afterAll(() => ctx.dispose());
+
+  const owed = async () => (await verifyInvariants(ctx, tenant.id)).breaches.find((b) => b.name === 'cancelled-orders-refunded')?.sample;
+
+  /** Moves the order's whole audit trail back in time, as if nothing had happened to it since. */
+  async function quietFor(orderId: string, minutes: number): Promise<void> {
+    await ctx.db.query('ALTER TABLE order_events DISABLE TRIGGER order_events_no_update');
+    try {
+      await ctx.db.query(`UPDATE order_events SET created_at = created_at - make_interval(mins => $2) WHERE order_id = $1`, [orderId, minutes]);
+    } finally {
+      await ctx.db.query('ALTER TABLE order_events ENABLE TRIGGER order_events_no_update');
+    }
+  }
+
+  it('names a paid order cancelled whose refund was declined and never booked again, once the sweep had time to', async () => {
+    const product = await newProduct(ctx.db, tenant, { stock: 10 });
+    const [id] = await placeOrders(ctx, tenant.id, [newOrder({ [product.sku]: 2 })]);
+    await runWorkflow(ctx, tenant.id, [id!]);
+    await cancelOrder(ctx, tenant.id, id!, 'changed mind', orderRouteHooks.refundInFull);
+    const [refund] = await refundsOfOrder(ctx.db, id!);
+    expect(refund).toMatchObject({ amount: 2000, status: 'pending' });
+    expect(await owed()).toBeUndefined(); // pending: on its way back
+    await requestRefunds(ctx, tenant.id, [refund!.id]);
+    await gatewayOf(ctx).drain();
+    expect((await refundsOfOrder(ctx.db, id!)).map((r) => r.status)).toEqual(['failed']);
+
+    expect(await owed()).toBeUndefined(); // just declined: the sweep books it again within a minute
+    await quietFor(id!, REFUND_OWED_GRACE_MINUTES + 1);
+    expect(await owed()).toEqual([expect.objectContaining({ order_id: id, captured: expect.anything(), failed_refunds: 1 })]);
+
+    expect(await refundCapturedLate(ctx)).toBe(1);
+    expect(await owed()).toBeUndefined();
   });
 });
