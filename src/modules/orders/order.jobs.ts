@@ -6,7 +6,8 @@ import { expireHolds, reserveBatch } from './order.workflow.js';
 
 declare module '../../platform/queue/registry.js' {
   interface JobRegistry {
-    orders_reserve: { tenantId: string; orderIds: string[] };
+    /** skipped: a follow-up for orders an earlier batch passed over because another transaction held them. */
+    orders_reserve: { tenantId: string; orderIds: string[]; skipped?: true };
     orders_expire_holds: Record<string, never>;
   }
 }

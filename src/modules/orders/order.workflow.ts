@@ -18,7 +18,7 @@ export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: 
       if (outcome.reserved.length > 0) await ctx.queue.send(tx, 'payments_request', { tenantId, orderIds: outcome.reserved });
       // Pending orders another transaction held: looked at again shortly, in a job of their own.
       if (outcome.skipped.length > 0) {
-        await ctx.queue.send(tx, 'orders_reserve', { tenantId, orderIds: outcome.skipped }, { startAfterSeconds: SKIPPED_RETRY_SECONDS });
+        await ctx.queue.send(tx, 'orders_reserve', { tenantId, orderIds: outcome.skipped, skipped: true }, { startAfterSeconds: SKIPPED_RETRY_SECONDS });
       }
       return outcome;
     });
