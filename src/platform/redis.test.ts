@@ -2,6 +2,7 @@ import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedis, pingRedis } from './redis.js';
+import { closedPort } from '../../test/ports.js';
 
 /**
  * A Redis that gets ready (answers the client's setup commands) and then never answers again:
@@ -26,14 +27,6 @@ async function redisThatGoesSilent(): Promise<{ url: string; close(): Promise<vo
       await new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe(pingRedis.name, () => {

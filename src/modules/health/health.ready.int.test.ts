@@ -1,19 +1,10 @@
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { onPostgres } from '../../../test/backend.js';
 import { bearer, newApiKey, newTenant } from '../../../test/factories.js';
 import { CHECK_TIMEOUT_MS } from './health.checks.js';
-
-/** A local port nothing listens on: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from '../../../test/ports.js';
 
 async function ready(t: TestApp) {
   const start = performance.now();
