@@ -14,6 +14,11 @@ describe.skipIf(!onPostgres)('openPostgres', () => {
   });
   afterAll(() => db.close());
 
+  it('opens every session with JIT compilation off (it cost more than it saved on these statements)', async () => {
+    const sessions = await Promise.all([0, 1, 2].map(() => db.transaction(async (tx) => (await tx.query<{ jit: string }>('SHOW jit')).rows[0]!.jit)));
+    expect(sessions).toEqual(['off', 'off', 'off']);
+  });
+
   it('fails a transaction whose connection is cut between two queries, and the pool goes on', async () => {
     const cut = db.transaction(async (tx) => {
       const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
