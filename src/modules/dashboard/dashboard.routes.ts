@@ -129,6 +129,12 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext } & Dashbo
       const res = reply.raw;
       const send = (event: string, data: unknown) => res.write(sseEvent(event, data));
       const unsubscribe = await hub.subscribe(grant.tenantId, send);
+      // The first stream of a tenant waits for a query and a Redis SUBSCRIBE: a client that left
+      // meanwhile has already closed, and a 'close' handler attached now would never run.
+      if (res.destroyed || req.raw.destroyed) {
+        unsubscribe();
+        return reply.hijack();
+      }
       reply.hijack();
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
