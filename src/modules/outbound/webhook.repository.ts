@@ -214,13 +214,16 @@ export async function scheduleRedelivery(tx: Executor, subscriptionId: string, d
  */
 export async function nextDueInMs(ex: Executor): Promise<number | undefined> {
   const { rows } = await ex.query<{ ms: string | number | null }>(
-    `SELECT (extract(epoch FROM min(d.next_attempt_at) - now()) * 1000)::bigint AS ms
+    // The due index in order, stopping at the first sendable delivery (min() checked every
+    // pending one: 107 ms behind a 58,000-delivery backlog, after every delivery run).
+    `SELECT (extract(epoch FROM d.next_attempt_at - now()) * 1000)::bigint AS ms
      FROM webhook_deliveries d
      WHERE d.status = 'pending'
        AND NOT EXISTS (
          SELECT 1 FROM webhook_deliveries p
          WHERE p.subscription_id = d.subscription_id AND p.order_id = d.order_id
-           AND p.status = 'pending' AND p.event_id < d.event_id)`,
+           AND p.status = 'pending' AND p.event_id < d.event_id)
+     ORDER BY d.next_attempt_at LIMIT 1`,
   );
   const ms = rows[0]?.ms;
   return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
