@@ -11,7 +11,9 @@ import { statusCounts } from '../../../test/workflow.js';
 import { onPostgres, testDatabaseUrl } from '../../../test/backend.js';
 import { startWorkers } from '../../worker.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
-import { ABANDONED_UPLOAD_MINUTES, abandonedUploadReason, failAbandonedUploads } from './import.abandoned.js';
+import {
+  ABANDONED_CLI_IMPORT_DAYS, ABANDONED_UPLOAD_MINUTES, abandonedCliImportReason, abandonedUploadReason, failAbandonedUploads,
+} from './import.abandoned.js';
 import { materializeImport } from './import.materialize.js';
 import { insertImport } from './import.repository.js';
 
@@ -160,6 +162,11 @@ describe('POST /imports', () => {
     expect(await failAbandonedUploads(t.ctx, 20)).toBe(0);
     expect(await failAbandonedUploads(t.ctx)).toBe(1);
     expect(await failAbandonedUploads(t.ctx)).toBe(0);
+    const oldCli = await insertImport(t.ctx.db, tenant.id, { fileName: 'older.csv', fileSha256: 'cd'.repeat(32), options: { preset: 'native', createProducts: false, defaultStock: 0 }, source: 'cli', bytesTotal: 1 });
+    await t.ctx.db.query(`UPDATE imports SET started_at = now() - interval '8 days' WHERE id = $1`, [oldCli!.id]);
+    expect(await failAbandonedUploads(t.ctx)).toBe(1); // a CLI import not resumed for a week; the day-old one stays
+    const { rows: [gaveUp] } = await t.ctx.db.query(`SELECT status, error FROM imports WHERE id = $1`, [oldCli!.id]);
+    expect(gaveUp).toEqual({ status: 'failed', error: abandonedCliImportReason(ABANDONED_CLI_IMPORT_DAYS) });
     const { rows } = await t.ctx.db.query(
       `SELECT id, status, error, idempotency_key AS key, (SELECT count(*)::int FROM import_lines l WHERE l.import_id = i.id) AS staged
        FROM imports i WHERE id = ANY($1::uuid[]) ORDER BY source`, [[imp!.id, cli!.id]]);
