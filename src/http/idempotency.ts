@@ -60,10 +60,15 @@ export async function claimKeys(tx: Executor, claims: readonly KeyClaim[]): Prom
     [used.map((c) => c.tenantId), used.map((c) => c.scope), used.map((c) => c.key)],
   );
   const stored = new Map(rows.map((r) => [id(r), r]));
+  const vanished: KeyClaim[] = [];
   for (const c of used) {
-    const row = stored.get(id(c))!;
-    prior.set(c, row.requestHash === c.hash ? { status: row.statusCode, body: row.response } : 'mismatch');
+    const row = stored.get(id(c));
+    // Deleted between the insert and this read (the retention job, or a refused claim released):
+    // the key is free again, so it is claimed afresh.
+    if (!row) vanished.push(c);
+    else prior.set(c, row.requestHash === c.hash ? { status: row.statusCode, body: row.response } : 'mismatch');
   }
+  if (vanished.length > 0) for (const [c, use] of await claimKeys(tx, vanished)) prior.set(c, use);
   return prior;
 }
 
