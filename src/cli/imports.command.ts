@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { importProgress } from '../modules/imports/import.dto.js';
-import { errorReport } from '../modules/imports/import.error-report.js';
+import { errorReport, reportKept } from '../modules/imports/import.error-report.js';
 import { findImport, importOrderStatuses, listImports, rejectionsByKind, type ImportRow } from '../modules/imports/import.repository.js';
 import { DataDirectoryInUseError } from '../platform/db/pglite-lock.js';
 import { DomainError } from '../platform/errors.js';
@@ -68,6 +68,7 @@ export async function importSummary(ctx: Ctx, imp: ImportRow, slug: string, opts
 
 /** The CSV of GET /imports/:id/errors, written to `out`; stdout is left open. */
 export async function writeErrorReport(ctx: Ctx, imp: ImportRow, out: Writable): Promise<void> {
+  reportKept(imp);
   await pipeline(Readable.from(errorReport(ctx.db, imp.id)), out, { end: out !== process.stdout });
 }
 

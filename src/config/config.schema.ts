@@ -2,6 +2,13 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A retention window; 0 keeps the rows for ever. */
+const retention = z.coerce.number().int().min(0, 'must be 0 (keep for ever) or a positive whole number');
+/**
+ * The gateway dedupe ledger must outlive every redelivery of an event: the simulator's are over
+ * within seconds, but Stripe-style gateways retry a webhook for up to 3 days.
+ */
+export const MIN_GATEWAY_EVENTS_DAYS = 3;
 const rate = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 /** "20-200" (milliseconds) or a single number. */
 const range = z
@@ -74,6 +81,13 @@ export const envSchema = z
     OUTBOUND_RETRY_BASE_MS: positiveInt.default(10_000),
     OUTBOUND_RETRY_MAX_MS: positiveInt.default(3_600_000),
     OUTBOUND_RETRY_FOR_MS: positiveInt.default(24 * 3_600_000),
+    RETAIN_IDEMPOTENCY_HOURS: retention.default(72),
+    RETAIN_GATEWAY_EVENTS_DAYS: retention
+      .refine((d) => d === 0 || d >= MIN_GATEWAY_EVENTS_DAYS, `must be 0 (keep for ever) or at least ${MIN_GATEWAY_EVENTS_DAYS} days, longer than a gateway redelivers a webhook`)
+      .default(30),
+    RETAIN_NOTIFICATIONS_DAYS: retention.default(90),
+    RETAIN_WEBHOOK_DELIVERIES_DAYS: retention.default(30),
+    RETAIN_IMPORT_ERRORS_DAYS: retention.default(90),
   })
   .superRefine((env, ctx) => {
     if (env.GATEWAY_DELIVERY === 'http' && !env.GATEWAY_WEBHOOK_URL) {

@@ -65,6 +65,21 @@ export interface Config {
     /** A delivery still failing this long after its event is marked failed. */
     readonly retryForMs: number;
   };
+  /** How long operational rows are kept (src/modules/maintenance/retention.ts); 0: for ever. */
+  readonly retention: RetentionWindows;
+}
+
+export interface RetentionWindows {
+  /** Idempotency-Key records; a replay after this is a new request. */
+  readonly idempotencyHours: number;
+  /** The payment gateway's webhook dedupe ledger. */
+  readonly gatewayEventsDays: number;
+  /** Sent and failed notifications with their attempts, and .eml files of the file outbox. */
+  readonly notificationsDays: number;
+  /** Delivered and failed webhook deliveries with their attempts. */
+  readonly webhookDeliveriesDays: number;
+  /** Rejected lines and phase-2 chunks of finished imports (the imports rows stay). */
+  readonly importErrorsDays: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +152,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: env.OUTBOUND_RETRY_BASE_MS,
       retryMaxMs: env.OUTBOUND_RETRY_MAX_MS,
       retryForMs: env.OUTBOUND_RETRY_FOR_MS,
+    },
+    retention: {
+      idempotencyHours: env.RETAIN_IDEMPOTENCY_HOURS,
+      gatewayEventsDays: env.RETAIN_GATEWAY_EVENTS_DAYS,
+      notificationsDays: env.RETAIN_NOTIFICATIONS_DAYS,
+      webhookDeliveriesDays: env.RETAIN_WEBHOOK_DELIVERIES_DAYS,
+      importErrorsDays: env.RETAIN_IMPORT_ERRORS_DAYS,
     },
   });
 }

@@ -47,6 +47,8 @@ export interface ImportRow {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When retention deleted its error report (RETAIN_IMPORT_ERRORS_DAYS); null while it is kept. */
+  errorsPrunedAt: Date | null;
 }
 
 export const IMPORT_COLUMNS = `id, tenant_id AS "tenantId", file_name AS "fileName", file_sha256 AS "fileSha256", format, options,
@@ -56,7 +58,7 @@ export const IMPORT_COLUMNS = `id, tenant_id AS "tenantId", file_name AS "fileNa
   checkpoint_line AS "checkpointLine", materialized_through AS "materializedThrough",
   chunks_total AS "chunksTotal",
   (SELECT count(*)::int FROM import_chunks c WHERE c.import_id = imports.id AND c.done) AS "chunksDone", error,
-  created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+  created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt", errors_pruned_at AS "errorsPrunedAt"`;
 
 export interface NewImport {
   fileName: string;

@@ -7,7 +7,7 @@ import { errorResponses, idParams } from '../../http/schemas.js';
 import { DomainError, notFound } from '../../platform/errors.js';
 import { importDto, toImportDto } from './import.dto.js';
 import { MAX_DEFAULT_STOCK, PRESETS, resolveImportOptions } from './import.options.js';
-import { errorReport } from './import.error-report.js';
+import { errorReport, reportKept } from './import.error-report.js';
 import { findImport, listImports } from './import.repository.js';
 import { importUpload } from './import.service.js';
 
@@ -128,6 +128,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     async (req, reply) => {
       const imp = await findImport(ctx.db, tenantOf(req), req.params.id);
       if (!imp) throw notFound('Import', req.params.id);
+      reportKept(imp);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="import-${imp.id}-errors.csv"`)

@@ -17,7 +17,7 @@ export interface EmailOptions {
  * Timeouts stay well under the delivery lease so a hung server cannot outlive it.
  */
 export function emailChannel(opts: EmailOptions): ChannelSender {
-  const outbox = path.join(opts.dataDir, 'outbox');
+  const outbox = outboxDir(opts.dataDir);
   const transport = opts.smtpUrl
     ? nodemailer.createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 })
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
@@ -50,5 +50,8 @@ export function emailChannel(opts: EmailOptions): ChannelSender {
     close: () => transport.close(),
   };
 }
+
+/** Where email goes without SMTP_URL; the retention job prunes old files there (maintenance/retention.ts). */
+export const outboxDir = (dataDir: string) => path.join(dataDir, 'outbox');
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
