@@ -27,15 +27,17 @@ export async function createContext(config: Config, logger: Logger, role: Role, 
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+    const metrics = createMetrics();
     const queue = await JobQueue.start(db, { url: config.database.kind === 'postgres' ? config.database.url : undefined }, logger, {
       supervise: role === 'worker' || role === 'all',
+      outcomes: metrics.jobsProcessed,
     });
     let redis: Redis | undefined;
     if (config.redisUrl) {
       redis = createRedis(config.redisUrl, logger, `ordersys-${role}`);
       await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis not reachable at start; continuing'));
     }
-    const ctx: AppContext = { config: config as AppContext['config'], logger, db, queue, redis, metrics: createMetrics(), role };
+    const ctx: AppContext = { config: config as AppContext['config'], logger, db, queue, redis, metrics, role };
     for (const module of modules) await module.init?.(ctx);
     return ctx;
   } catch (err) {

@@ -26,3 +26,12 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A module's own counter on the process registry, made on first use and found again after: a
+ * module's functions run in every context of a process (tests open several), and prom-client
+ * refuses a second metric of one name.
+ */
+export function counterIn<L extends string = never>(registry: Registry, config: { name: string; help: string; labelNames?: readonly L[] }): Counter<L> {
+  return (registry.getSingleMetric(config.name) as Counter<L> | undefined) ?? new Counter<L>({ ...config, registers: [registry] });
+}

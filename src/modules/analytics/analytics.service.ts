@@ -213,8 +213,10 @@ export interface RebuildResult {
 
 /** Recomputes the tenant's live KPIs from the ledger (kpi.rebuild.ts). */
 export async function rebuildKpis(ctx: AppContext, tenantId: string): Promise<RebuildResult> {
-  await tenantOrThrow(ctx, tenantId);
-  if (!ctx.redis) return { redis: false };
+  if (!ctx.redis) {
+    await tenantOrThrow(ctx, tenantId);
+    return { redis: false };
+  }
   const rebuilt = await rebuildTenantKpis(ctx.db, ctx.redis, tenantId);
   if (!rebuilt) throw notFound('Tenant', tenantId);
   return { redis: true, checkpoint: rebuilt.checkpoint, days: rebuilt.days, customers: rebuilt.customers };

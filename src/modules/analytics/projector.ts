@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { counterIn } from '../../platform/metrics.js';
 import type { Database } from '../../platform/db/types.js';
 import type { Logger } from '../../platform/logger.js';
 import { aggregate, type Delta } from './kpi.js';
@@ -32,10 +33,7 @@ function isStatementError(err: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
 }
 
-function projectedCounter(registry: Registry): Counter {
-  return (registry.getSingleMetric(PROJECTED) as Counter | undefined) ??
-    new Counter({ name: PROJECTED, help: 'order events applied to the live KPIs in Redis', registers: [registry] });
-}
+const projectedCounter = (registry: Registry): Counter => counterIn(registry, { name: PROJECTED, help: 'order events applied to the live KPIs in Redis' });
 
 /*
  * Feeds Redis from committed order_events, exactly once. Each chunk is read strictly below the

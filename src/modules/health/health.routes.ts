@@ -69,10 +69,4 @@ function sameSecret(given: string | undefined, secret: string): boolean {
   return given !== undefined && timingSafeEqual(digest(given), digest(secret));
 }
 
-export const healthModule: AppModule = {
-  name: 'health',
-  routes,
-  // The job counters /metrics shows are bound here, with the route that serves them: init runs
-  // in every process role, before any module subscribes a handler.
-  init: (ctx) => ctx.queue.countOutcomesIn(ctx.metrics.jobsProcessed),
-};
+export const healthModule: AppModule = { name: 'health', routes };

@@ -32,7 +32,7 @@ export function abandonedCliImportReason(days: number): string {
  * Fails every HTTP upload idle for `minutes`, and every CLI import idle for `cliDays`, while
  * reading; returns how many. Safe beside the imports themselves and beside itself.
  */
-export async function failAbandonedUploads(
+export async function failAbandonedImports(
   ctx: Pick<AppContext, 'db'>,
   minutes = ABANDONED_UPLOAD_MINUTES,
   cliDays = ABANDONED_CLI_IMPORT_DAYS,

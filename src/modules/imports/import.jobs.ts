@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { defineQueue } from '../../platform/queue/registry.js';
-import { failAbandonedUploads } from './import.abandoned.js';
+import { failAbandonedImports } from './import.abandoned.js';
 import { runChunks } from './import.materialize.js';
 
 declare module '../../platform/queue/registry.js' {
@@ -54,8 +54,8 @@ export async function registerImportJobs(ctx: AppContext): Promise<void> {
     if (job) await materializeSlice(ctx, job.data);
   });
   await ctx.queue.work('imports_reap_uploads', { batchSize: 1 }, async () => {
-    const n = await failAbandonedUploads(ctx);
-    if (n > 0) ctx.logger.warn({ failed: n }, 'gave up uploads that stopped arriving');
+    const n = await failAbandonedImports(ctx);
+    if (n > 0) ctx.logger.warn({ failed: n }, 'gave up imports that stopped arriving');
   });
   await ctx.queue.schedule('imports_reap_uploads', '* * * * *', {});
 }

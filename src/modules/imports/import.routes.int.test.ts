@@ -12,7 +12,7 @@ import { onPostgres, testDatabaseUrl } from '../../../test/backend.js';
 import { startWorkers } from '../../worker.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import {
-  ABANDONED_CLI_IMPORT_DAYS, ABANDONED_UPLOAD_MINUTES, abandonedCliImportReason, abandonedUploadReason, failAbandonedUploads,
+  ABANDONED_CLI_IMPORT_DAYS, ABANDONED_UPLOAD_MINUTES, abandonedCliImportReason, abandonedUploadReason, failAbandonedImports,
 } from './import.abandoned.js';
 import { materializeImport } from './import.materialize.js';
 import { insertImport } from './import.repository.js';
@@ -159,12 +159,12 @@ describe('POST /imports', () => {
     const cli = await insertImport(t.ctx.db, tenant.id, { fileName: 'old.csv', fileSha256: 'ab'.repeat(32), options: { preset: 'native', createProducts: false, defaultStock: 0 }, source: 'cli', bytesTotal: 1 });
     await t.ctx.db.query(`UPDATE imports SET started_at = now() - interval '1 day' WHERE id = $1`, [cli!.id]);
 
-    expect(await failAbandonedUploads(t.ctx, 20)).toBe(0);
-    expect(await failAbandonedUploads(t.ctx)).toBe(1);
-    expect(await failAbandonedUploads(t.ctx)).toBe(0);
+    expect(await failAbandonedImports(t.ctx, 20)).toBe(0);
+    expect(await failAbandonedImports(t.ctx)).toBe(1);
+    expect(await failAbandonedImports(t.ctx)).toBe(0);
     const oldCli = await insertImport(t.ctx.db, tenant.id, { fileName: 'older.csv', fileSha256: 'cd'.repeat(32), options: { preset: 'native', createProducts: false, defaultStock: 0 }, source: 'cli', bytesTotal: 1 });
     await t.ctx.db.query(`UPDATE imports SET started_at = now() - interval '8 days' WHERE id = $1`, [oldCli!.id]);
-    expect(await failAbandonedUploads(t.ctx)).toBe(1); // a CLI import not resumed for a week; the day-old one stays
+    expect(await failAbandonedImports(t.ctx)).toBe(1); // a CLI import not resumed for a week; the day-old one stays
     const { rows: [gaveUp] } = await t.ctx.db.query(`SELECT status, error FROM imports WHERE id = $1`, [oldCli!.id]);
     expect(gaveUp).toEqual({ status: 'failed', error: abandonedCliImportReason(ABANDONED_CLI_IMPORT_DAYS) });
     const { rows } = await t.ctx.db.query(

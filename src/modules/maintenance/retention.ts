@@ -1,6 +1,7 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { counterIn } from '../../platform/metrics.js';
 import type { RetentionWindows } from '../../config/config.js';
 import type { Database } from '../../platform/db/types.js';
 import {
@@ -130,16 +131,9 @@ export async function pruneOutbox(outbox: string, days: number, now = Date.now()
   return deleted;
 }
 
-const DELETED = 'ordersys_retention_deleted_total';
-
-export function retentionCounter(registry: Registry): Counter<'table'> {
-  return (
-    (registry.getSingleMetric(DELETED) as Counter<'table'> | undefined) ??
-    new Counter({
-      name: DELETED,
-      help: 'Rows (and outbox .eml files, table="outbox_files") deleted by the retention job, by table',
-      labelNames: ['table'] as const,
-      registers: [registry],
-    })
-  );
-}
+export const retentionCounter = (registry: Registry): Counter<'table'> =>
+  counterIn(registry, {
+    name: 'ordersys_retention_deleted_total',
+    help: 'Rows (and outbox .eml files, table="outbox_files") deleted by the retention job, by table',
+    labelNames: ['table'] as const,
+  });

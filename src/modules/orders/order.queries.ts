@@ -18,7 +18,6 @@ export interface OrderWithCustomer extends Order {
   customerName: string;
 }
 
-
 /** Keyset paging: stable under inserts, no OFFSET scans on large tables. */
 export async function listOrders(ex: Executor, tenantId: string, f: OrderFilter): Promise<{ items: OrderWithCustomer[]; nextCursor: string | null }> {
   const where = ['o.tenant_id = $1'];

@@ -2,14 +2,14 @@ import type { AppContext } from '../../context.js';
 import { reserveOrders, settleReservations, StockMoved } from './reservation.js';
 import { applyTransition } from './order.transitions.js';
 
-/**
- * Step 1 of reserve -> pay -> finalize. Reserves a batch and, in the same transaction, enqueues
- * payment for the orders that got their stock. Undo: settleReservations(tx, { release }) on
- * payment failure, cancellation or hold expiry.
- */
 /** How long orders a batch skipped (locked by someone else) wait before their own job tries them. */
 const SKIPPED_RETRY_SECONDS = 2;
 
+/**
+ * Step 1 of reserve -> pay -> finalize. Reserves a batch and, in the same transaction, enqueues
+ * payment for the orders that got their stock, and a follow-up job for the pending orders it
+ * skipped. Undo: settleReservations(tx, { release }) on payment failure, cancellation or hold expiry.
+ */
 export async function reserveBatch(ctx: AppContext, tenantId: string, orderIds: readonly string[]) {
   const holdUntil = new Date(Date.now() + ctx.config.reservationHoldMinutes * 60_000);
   const attempt = (mode: 'optimistic' | 'locked') =>

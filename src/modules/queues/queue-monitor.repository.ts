@@ -3,10 +3,10 @@ import type { Executor } from '../../platform/db/types.js';
 
 /*
  * Reads pg-boss's own tables (schema pgboss, see node_modules/pg-boss/src/plans.js). Queue names
- * are global, not per tenant; a job's counts, payload and error are shown only to the tenant named
- * in its data.tenantId. Jobs without one (cron, sweeps) are the
- * deployment's: their payloads and errors may name any tenant's rows, so only admins of the
- * deployment's own tenant (ORDERSYS_DEFAULT_TENANT) see and act on them.
+ * are global, not per tenant; a job's counts, payload and error are shown only to the tenant
+ * named in its data.tenantId. Jobs without one (cron, sweeps) are the deployment's: their
+ * payloads and errors may name any tenant's rows, so only admins of the deployment's own tenant
+ * (ORDERSYS_DEFAULT_TENANT) see and act on them.
  * Only pgboss.job is read: completed and failed jobs stay there until pg-boss archives them
  * (12 hours by default), which is the window the monitor shows.
  */

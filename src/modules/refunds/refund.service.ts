@@ -1,12 +1,12 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../platform/db/types.js';
 import { DomainError, notFound } from '../../platform/errors.js';
+import { counterIn } from '../../platform/metrics.js';
 import { STOCK_MAX } from '../inventory/inventory.service.js';
 import { appendEvents } from '../orders/order.events.js';
 import { findOrder, findOrderByCode, lockOrders } from '../orders/order.repository.js';
 import type { Order } from '../orders/order.types.js';
 import { gatewayOf } from '../payments/gateway.runtime.js';
-import { sweepCounter } from './refund.metrics.js';
 import {
   cancelledOrdersOwed,
   insertRefund,
@@ -148,7 +148,11 @@ type SweepOutcome = { booked: Refund } | { abandoned: { owed: number; failed: nu
  */
 export async function refundCapturedLate(ctx: AppContext): Promise<number> {
   const found = await cancelledOrdersOwed(ctx.db, SWEEP_BATCH);
-  const counter = sweepCounter(ctx.metrics.registry);
+  const counter = counterIn(ctx.metrics.registry, {
+    name: 'ordersys_refund_sweep_orders_total',
+    help: 'Cancelled orders still owed money: refund booked by the sweep, or abandoned after too many declined refunds',
+    labelNames: ['outcome'] as const,
+  });
   let booked = 0;
   let firstError: unknown;
   for (const { tenantId, orderId } of found) {

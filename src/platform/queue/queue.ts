@@ -9,6 +9,8 @@ export interface QueueOptions {
   /** Run maintenance (expiry, retention) and cron schedules in this process. */
   supervise: boolean;
   schema?: string;
+  /** Where work() counts the jobs its handlers finish, by queue and outcome. */
+  outcomes?: JobOutcomeCounter;
 }
 
 export interface Job<N extends JobName> {
@@ -70,12 +72,12 @@ export interface JobOutcomeCounter {
  */
 export class JobQueue {
   private workers: string[] = [];
-  private outcomes: JobOutcomeCounter | undefined;
 
   private constructor(
     readonly boss: PgBoss,
     private readonly logger: Logger,
     private readonly schema: string,
+    private readonly outcomes: JobOutcomeCounter | undefined,
   ) {}
 
   static async start(db: Database, connection: { url?: string }, logger: Logger, options: QueueOptions): Promise<JobQueue> {
@@ -92,7 +94,7 @@ export class JobQueue {
         : new PgBoss({ ...common, db: bossDbForPglite(db) as PgBoss.Db });
     boss.on('error', (err: Error) => logger.error({ err }, 'job queue error'));
     await boss.start();
-    const queue = new JobQueue(boss, logger, common.schema);
+    const queue = new JobQueue(boss, logger, common.schema, options.outcomes);
     await queue.ensureQueues();
     return queue;
   }
@@ -158,11 +160,6 @@ export class JobQueue {
          coalesce(q.retry_backoff, false), q.policy
        FROM (${payloadQuery}) AS j(data) JOIN ${s}.queue q ON q.name = '${name}'
        ON CONFLICT DO NOTHING`;
-  }
-
-  /** Counts every job a handler finishes from now on, by queue and outcome. */
-  countOutcomesIn(counter: JobOutcomeCounter): void {
-    this.outcomes = counter;
   }
 
   async work<N extends JobName>(name: N, options: WorkOptions, handler: (jobs: Job<N>[]) => Promise<void>): Promise<void> {
