@@ -42,6 +42,7 @@ describe.runIf(hasChromium)('dashboard in the browser', () => {
   let browser: Browser;
   let base: string;
   let key: string;
+  let viewerKey: string;
   let tenantId: string;
   let failedJobId: string;
   let skus: string[];
@@ -62,6 +63,7 @@ describe.runIf(hasChromium)('dashboard in the browser', () => {
     const tenant = await newTenant(db);
     tenantId = tenant.id;
     key = await newApiKey(db, tenant, 'operator');
+    viewerKey = await newApiKey(db, tenant, 'viewer');
     skus = [];
     for (let i = 0; i < 3; i++) skus.push((await newProduct(db, tenant, { stock: 1000, price: 1000 })).sku);
 
@@ -93,9 +95,9 @@ describe.runIf(hasChromium)('dashboard in the browser', () => {
     return page;
   }
 
-  async function signIn(page: Page, hash = ''): Promise<void> {
+  async function signIn(page: Page, hash = '', as = key): Promise<void> {
     await page.goto(`${base}/dashboard/${hash}`);
-    await page.fill('#api-key', key);
+    await page.fill('#api-key', as);
     await page.click('#login-form button[type=submit]');
     await page.locator('#shell').waitFor({ state: 'visible' });
   }
@@ -144,6 +146,17 @@ describe.runIf(hasChromium)('dashboard in the browser', () => {
     await shot(overview, 'overview-after-1280');
     await context.close();
   }, 180_000);
+
+  it('offers a viewer key no upload form, only a note that importing needs an operator key', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await newPage(context);
+    await signIn(page, '#/imports', viewerKey);
+    // The note takes the form's place in the same render: once it shows, no form is coming.
+    await page.locator('#view[data-view="imports"] #upload-needs-operator').waitFor();
+    expect(await page.textContent('#upload-needs-operator')).toBe('Importing needs an operator or admin key.');
+    expect(await page.locator('#upload-form').count()).toBe(0);
+    await context.close();
+  }, 60_000);
 
   it("opens an order's timeline from the list, and the other pages", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

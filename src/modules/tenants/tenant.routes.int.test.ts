@@ -23,6 +23,15 @@ describe('tenant API', () => {
   const analytics = async () =>
     Promise.all(['/analytics/kpis', '/analytics/revenue'].map((url) => t.app.inject({ method: 'GET', url, headers: auth })));
 
+  describe('GET /tenant', () => {
+    it.each(['viewer', 'operator', 'admin'] as const)('names the role of the %s key that asked, for the dashboard to offer only what it may do', async (role) => {
+      const key = await newApiKey(t.ctx.db, tenant, role);
+      const res = await t.app.inject({ method: 'GET', url: '/tenant', headers: bearer(key) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ id: tenant.id, slug: tenant.slug, name: expect.any(String), timeZone: expect.any(String), role });
+    });
+  });
+
   describe('PATCH /tenant', () => {
     it.each(['US/Pacific-New', 'Factory', 'Mars/Olympus', 'posix/Europe/Paris', 'EST5EDT,M3.2.0,M11.1.0', 'Europe/Paris/'])(
       'refuses the time zone %j, naming body.timeZone, and keeps analytics answering',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
+import { ROLES } from '../auth/api-key.js';
 import { errorResponses } from '../../http/schemas.js';
 import { DomainError } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
@@ -10,6 +11,9 @@ import { rebuildTenantKpis } from '../analytics/kpi.rebuild.js';
 import { checkTimeZone } from './time-zone.js';
 
 const tenantDto = z.object({ id: z.uuid(), slug: z.string(), name: z.string(), timeZone: z.string() });
+const callerTenantDto = tenantDto.extend({
+  role: z.enum(ROLES).describe('the role of the key that asked, so a client offers only what that key may do (the dashboard hides the import form from a viewer)'),
+});
 
 /** Same shape as a schema validation error, for a check that needs the database. */
 function invalidBody(field: string, message: string): DomainError {
@@ -20,8 +24,10 @@ function invalidBody(field: string, message: string): DomainError {
 const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const load = async (id: string) => (await findTenantById(ctx.db, id))!;
 
-  app.get('/tenant', { schema: { tags: ['tenants'], summary: "The caller's tenant", response: { 200: tenantDto, ...errorResponses(401) } } }, async (req) =>
-    load(tenantOf(req)),
+  app.get(
+    '/tenant',
+    { schema: { tags: ['tenants'], summary: "The caller's tenant, and the role of the caller's key", response: { 200: callerTenantDto, ...errorResponses(401) } } },
+    async (req) => ({ ...(await load(tenantOf(req))), role: req.auth!.role }),
   );
 
   app.patch(

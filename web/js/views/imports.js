@@ -3,6 +3,8 @@ import { api, download, qs, session } from '../api.js';
 import { badge, clear, dateTime, errorBox, h, number, section, table } from '../dom.js';
 
 const PRESETS = ['native', 'uci'];
+/** POST /imports needs an operator key: a viewer is not offered a form that would answer 403. */
+const IMPORT_ROLES = ['operator', 'admin'];
 
 /** XHR rather than fetch: it reports upload progress, so a big file shows movement at once. */
 function upload(file, params, onProgress) {
@@ -35,6 +37,9 @@ function progressBar(fraction) {
 }
 
 export async function render(root) {
+  // Not known (the read failed): offer the form, and the server decides.
+  const role = await api('/tenant').then((t) => t.role ?? null, () => null);
+  const canImport = role === null || IMPORT_ROLES.includes(role);
   const file = h('input', { type: 'file', name: 'file', accept: '.csv,text/csv', required: true, 'aria-label': 'CSV file' });
   const preset = h('select', { name: 'preset', 'aria-label': 'Format' }, PRESETS.map((p) => h('option', { value: p }, p)));
   const create = h('input', { type: 'checkbox', name: 'createProducts' });
@@ -50,7 +55,8 @@ export async function render(root) {
   );
   const watch = h('div', { id: 'import-watch' });
   const recent = h('div', { id: 'imports-recent' });
-  root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Imports')), section('Upload a CSV', form, watch), section('Recent imports', recent));
+  const uploader = canImport ? form : h('p', { class: 'muted small', id: 'upload-needs-operator' }, 'Importing needs an operator or admin key.');
+  root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Imports')), section('Upload a CSV', uploader, watch), section('Recent imports', recent));
 
   let poll = null;
   let disposed = false;
