@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { CONNECTION_TIMEOUT_MS } from '../db/postgres.js';
 import type { Database, Executor } from '../db/types.js';
 import { bossDbFor, bossDbForPglite } from './pglite-adapter.js';
 import { queueDefinitions, type JobName, type JobRegistry, type QueueDefinition } from './registry.js';
@@ -80,7 +81,7 @@ export class JobQueue {
     private readonly outcomes: JobOutcomeCounter | undefined,
   ) {}
 
-  static async start(db: Database, connection: { url?: string }, logger: Logger, options: QueueOptions): Promise<JobQueue> {
+  static async start(db: Database, connection: { url?: string; connectionTimeoutMs?: number }, logger: Logger, options: QueueOptions): Promise<JobQueue> {
     const common = {
       schema: options.schema ?? 'pgboss',
       supervise: options.supervise,
@@ -88,10 +89,17 @@ export class JobQueue {
       maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
       migrate: true,
     };
-    const boss =
-      db.kind === 'postgres' && connection.url
-        ? new PgBoss({ ...common, connectionString: connection.url, max: 4, application_name: 'ordersys-queue' })
-        : new PgBoss({ ...common, db: bossDbForPglite(db) as PgBoss.Db });
+    // pg-boss hands its options to pg.Pool whole (src/db.js) but does not declare the timeout; it
+    // bounds getting a connection as our own pool's does (CONNECTION_TIMEOUT_MS): without it the
+    // worker's fetch loop waits forever on a server that does not answer.
+    const ownPool: PgBoss.ConstructorOptions & { connectionTimeoutMillis: number } = {
+      ...common,
+      connectionString: connection.url,
+      max: 4,
+      application_name: 'ordersys-queue',
+      connectionTimeoutMillis: connection.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
+    };
+    const boss = db.kind === 'postgres' && connection.url ? new PgBoss(ownPool) : new PgBoss({ ...common, db: bossDbForPglite(db) as PgBoss.Db });
     boss.on('error', (err: Error) => logger.error({ err }, 'job queue error'));
     await boss.start();
     const queue = new JobQueue(boss, logger, common.schema, options.outcomes);
