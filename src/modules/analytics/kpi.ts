@@ -4,6 +4,8 @@
  * both go through here, so the two can only disagree about data, never about definitions.
  */
 
+import { DAY_MS } from '../../platform/time.js';
+
 /** Stored per tenant, day and currency. Everything else (revenue, AOV) is derived on read. */
 export const COUNTERS = ['gross_revenue', 'orders_completed', 'refunds_count', 'refunds_amount', 'orders_failed', 'orders_cancelled'] as const;
 export type CounterName = (typeof COUNTERS)[number];
@@ -122,8 +124,6 @@ export function toKpis(currency: string, c: Counters): Kpis {
 }
 
 // ---- calendar days ('YYYY-MM-DD', no time zone: the tenant's zone was applied when the day was computed)
-
-const DAY_MS = 86_400_000;
 
 export function isValidDay(day: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;

@@ -2,6 +2,7 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Counter, Registry } from 'prom-client';
 import { counterIn } from '../../platform/metrics.js';
+import { DAY_MS } from '../../platform/time.js';
 import type { RetentionWindows } from '../../config/config.js';
 import type { Database } from '../../platform/db/types.js';
 import {
@@ -110,7 +111,7 @@ export async function applyRetention(db: Database, windows: RetentionWindows, li
  */
 export async function pruneOutbox(outbox: string, days: number, now = Date.now()): Promise<number> {
   if (days <= 0) return 0;
-  const cutoff = now - days * 86_400_000;
+  const cutoff = now - days * DAY_MS;
   const names = await readdir(outbox).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [] as string[];
     throw err;

@@ -5,6 +5,7 @@ import { tenantOf } from '../../http/auth.js';
 import { keyClaimOf, sendStored } from '../../http/idempotency.js';
 import { dayOrInstant, errorResponses, idParams, isoInstant } from '../../http/schemas.js';
 import { DomainError, notFound } from '../../platform/errors.js';
+import { DAY_MS } from '../../platform/time.js';
 import { jsonDates, orderDetailDto, orderDto, toOrderDto } from './order.dto.js';
 import { findOrderDetail, listOrders } from './order.queries.js';
 import { placementBatcher } from './order.placement.js';
@@ -31,8 +32,6 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
 });
-
-const DAY_MS = 86_400_000;
 
 /** `from` and `to` as instants: a date-only `to` ends after its day, so from=to=a date is that day. */
 function placedRange(from: string | undefined, to: string | undefined): { from?: Date; to?: Date } {
