@@ -144,6 +144,17 @@ describe('importFile', () => {
     accounted(imp);
   });
 
+  it('reports a line rejected with its order by its text in the file, not as the system reads it', async () => {
+    const tenant = await newTenant(ctx.db);
+    await catalog(tenant, { 'SKU-1': 250 });
+    // A date without time, a price of one decimal, a lower-case currency, a quoted comma, quote and line break.
+    const good = 'R-1,2024-05-01,c@example.com,"Doe, ""Jo""",SKU-1,"Mug\nXL",1,2.5,eur';
+    const text = [HEADER, good, 'R-1,2024-05-01,c@example.com,"Doe, ""Jo""",SKU-1,P,0,2.50,EUR'].join('\r\n');
+    const imp = await run(tenant, fileOf(text));
+    expect(imp).toMatchObject({ linesRead: 2, linesRejected: 2, ordersRejected: 1 });
+    expect((await errorsOf(imp))[0]).toEqual({ line: 2, field: 'line', reason: 'order R-1 rejected: line 4 is invalid', raw: good });
+  });
+
   it('counts each rejected line once, under its first reason: the counts add up to the lines rejected', async () => {
     const tenant = await newTenant(ctx.db);
     await catalog(tenant, { 'SKU-1': 250 });

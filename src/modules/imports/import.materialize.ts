@@ -40,14 +40,17 @@ export interface MaterializeOptions {
 /** Lines of one chunk, minus the orders rejected: a fragment reused by the statements below. */
 const CHUNK_LINES = `import_lines l WHERE l.import_id = $2 AND l.order_code > $3 AND l.order_code <= $4 AND NOT (l.order_code = ANY($5::text[] COLLATE "C"))`;
 
-/** The staged line as a native-format CSV line, for the error report of lines rejected with their order. */
+/**
+ * The text of a line rejected with its order: as the file had it (raw_line, staged since 0023), or,
+ * for a line staged before that, rebuilt as a native-format CSV line.
+ */
 function rawLineSql(zeroDigit: string, threeDigit: string): string {
   const q = (col: string) => `CASE WHEN ${col} ~ '[",\\r\\n]' THEN '"' || replace(${col}, '"', '""') || '"' ELSE ${col} END`;
   const digits = `(CASE WHEN l.currency = ANY(${zeroDigit}::text[]) THEN 0 WHEN l.currency = ANY(${threeDigit}::text[]) THEN 3 ELSE 2 END)`;
   const price = `CASE ${digits} WHEN 0 THEN l.unit_price::text
       ELSE (l.unit_price / (10 ^ ${digits})::bigint)::text || '.' || lpad((l.unit_price % (10 ^ ${digits})::bigint)::text, ${digits}, '0') END`;
-  return `concat_ws(',', ${q('l.order_code')}, to_char(l.order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-      ${q('l.customer_email')}, ${q('l.customer_name')}, ${q('l.sku')}, ${q('l.product_name')}, l.quantity, ${price}, l.currency)`;
+  return `coalesce(l.raw_line, concat_ws(',', ${q('l.order_code')}, to_char(l.order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+      ${q('l.customer_email')}, ${q('l.customer_name')}, ${q('l.sku')}, ${q('l.product_name')}, l.quantity, ${price}, l.currency))`;
 }
 
 /** Rejects every staged line of these orders with its order's reason. Returns lines rejected. */

@@ -21,7 +21,8 @@ export const STAGE_CHUNK_LINES = 5_000;
 /** Raw lines are kept for the error report up to this many characters. */
 export const RAW_LINE_MAX = 10_000;
 
-const LINE_COLUMNS = 'tenant_id, import_id, line_no, order_code, order_date, customer_email, customer_name, sku, product_name, quantity, unit_price, currency';
+const LINE_COLUMNS =
+  'tenant_id, import_id, line_no, order_code, order_date, customer_email, customer_name, sku, product_name, quantity, unit_price, currency, raw_line';
 const ERROR_COLUMNS = 'tenant_id, import_id, line_no, field, reason, raw_line, order_code, scope, code';
 const NEEDS_QUOTES = /[",\r\n]/;
 const NUL = /\0/g;
@@ -68,14 +69,15 @@ export class ChunkBuilder {
     if (m.ok && m.raw.indexOf('\0') < 0) {
       const r = m.row;
       this.staged++;
+      // The line's text too: if its order is rejected in phase 2, the report shows the line as the file had it.
       this.lines.push(
         `${this.prefix}${m.line},${csvField(r.orderCode)},${r.orderDate},${csvField(r.customerEmail)},${csvField(r.customerName)},` +
-          `${csvField(r.sku)},${csvField(r.productName)},${r.quantity},${r.unitPrice},${r.currency}\n`,
+          `${csvField(r.sku)},${csvField(r.productName)},${r.quantity},${r.unitPrice},${r.currency},${csvField(kept(m.raw))}\n`,
       );
       return;
     }
     this.rejected++;
-    const raw = quoted(clean(m.raw.length > RAW_LINE_MAX ? `${m.raw.slice(0, RAW_LINE_MAX)}…` : m.raw));
+    const raw = quoted(clean(kept(m.raw)));
     if (m.ok) {
       const code = quoted(clean(m.row.orderCode));
       this.errors.push(`${this.prefix}${m.line},line,${quoted('the line contains a NUL character, which cannot be stored')},${raw},${code},order,invalid\n`);
@@ -99,6 +101,7 @@ export class ChunkBuilder {
   }
 }
 
+const kept = (raw: string): string => (raw.length > RAW_LINE_MAX ? `${raw.slice(0, RAW_LINE_MAX)}…` : raw);
 const clean = (v: string): string => (v.indexOf('\0') < 0 ? v : v.replace(NUL, '\uFFFD'));
 
 /** Why a run of phase 1 may not go on: the import failed (an upload given up) or another run moved it. */
