@@ -6,6 +6,7 @@ import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import type { Customer } from '../customers/customer.repository.js';
 import { appendEvents } from '../orders/order.events.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
+import { getKpis, getRevenueSeries } from './analytics.service.js';
 import { todayIn } from './kpi.js';
 import { catchUp } from './testing.js';
 
@@ -125,6 +126,66 @@ describe('analytics API', () => {
     const quiet = await get(key, '/analytics/kpis?date=2024-03-12');
     expect(quiet.body.currencies).toEqual([expect.objectContaining({ currency: 'EUR', revenue: 0, ordersCompleted: 0, averageOrderValue: 0 })]);
   });
+
+  /*
+   * Where clocks go back from 01:00 to 00:00, a day's first hour comes before the midnight
+   * `D::timestamp AT TIME ZONE z` names; where they jump from 00:00 to 01:00, that midnight never
+   * happens. Either way an event counts on the date the tenant's wall clock showed, as the
+   * projector cuts Redis days, and a read from the ledger must agree with Redis to the order.
+   */
+  const twiceOrNever = [
+    {
+      zone: 'Atlantic/Azores',
+      change: 'midnight twice on 2026-10-25 (01:00 UTC+0 back to 00:00 UTC-1)',
+      completions: [['2026-10-24T23:30:00Z', 1000], ['2026-10-25T00:30:00Z', 2000], ['2026-10-25T01:30:00Z', 4000]] as const,
+      days: [['2026-10-24', 1, 1000], ['2026-10-25', 2, 6000], ['2026-10-26', 0, 0]] as const,
+    },
+    {
+      zone: 'America/Havana',
+      change: 'midnight twice on 2026-11-01 (01:00 UTC-4 back to 00:00 UTC-5)',
+      completions: [['2026-11-01T03:30:00Z', 1000], ['2026-11-01T04:30:00Z', 2000], ['2026-11-01T05:30:00Z', 4000]] as const,
+      days: [['2026-10-31', 1, 1000], ['2026-11-01', 2, 6000], ['2026-11-02', 0, 0]] as const,
+    },
+    {
+      zone: 'America/Havana',
+      change: 'no midnight on 2026-03-08 (00:00 UTC-5 forward to 01:00 UTC-4)',
+      completions: [['2026-03-08T04:30:00Z', 1000], ['2026-03-08T05:30:00Z', 2000], ['2026-03-09T03:30:00Z', 4000]] as const,
+      days: [['2026-03-07', 1, 1000], ['2026-03-08', 2, 6000], ['2026-03-09', 0, 0]] as const,
+    },
+  ];
+  for (const { zone, change, completions, days } of twiceOrNever) {
+    it(`counts an event on its local date in ${zone}, ${change}, from the ledger as from Redis`, async () => {
+      const tenant = await newTenant(t.ctx.db);
+      await t.ctx.db.query(`UPDATE tenants SET time_zone = $2 WHERE id = $1`, [tenant.id, zone]);
+      const key = await newApiKey(t.ctx.db, tenant, 'viewer');
+      const product = await newProduct(t.ctx.db, tenant);
+      const c = await newCustomer(t.ctx.db, tenant);
+      for (const [at, total] of completions) await eventAt(t, tenant.id, await orderFor(t, tenant, product.sku, c, total), 'order.completed', at);
+      await catchUp(t.ctx, tenant.id);
+      const [first, second, third] = days.map(([day]) => day);
+      const ledger = { ...t.ctx, redis: undefined };
+
+      for (const [day, orders, gross] of days) {
+        const live = await get(key, `/analytics/kpis?date=${day}`);
+        expect(live.body.source).toBe(t.ctx.redis ? 'redis' : 'postgres');
+        expect([day, live.body.currencies[0].ordersCompleted, live.body.currencies[0].grossRevenue]).toEqual([day, orders, gross]);
+        expect((await getKpis(ledger, tenant.id, { date: day })).currencies).toEqual(live.body.currencies);
+      }
+      // A range that starts on the changing day keeps its first hour; one that ends the day before leaves it out.
+      const changing = await get(key, `/analytics/kpis?from=${second}&to=${third}`);
+      expect(changing.body.currencies[0]).toMatchObject({ ordersCompleted: 2, grossRevenue: 6000 });
+      expect((await getKpis(ledger, tenant.id, { from: second, to: third })).currencies).toEqual(changing.body.currencies);
+      const before = await get(key, `/analytics/kpis?from=${first}&to=${first}`);
+      expect(before.body.currencies[0]).toMatchObject({ ordersCompleted: 1, grossRevenue: 1000 });
+
+      const series = await get(key, `/analytics/revenue?from=${first}&to=${third}`);
+      const points = series.body.series[0].days as { date: string; ordersCompleted: number; grossRevenue: number }[];
+      expect(points.map((d) => [d.date, d.ordersCompleted, d.grossRevenue])).toEqual(days);
+      expect((await getRevenueSeries(ledger, tenant.id, { from: first, to: third })).series).toEqual(series.body.series);
+      const tail = await get(key, `/analytics/revenue?from=${second}&to=${third}`);
+      expect(tail.body.series[0].days.map((d: { grossRevenue: number }) => d.grossRevenue)).toEqual([6000, 0]);
+    });
+  }
 
   it("answers zeros in every currency of the tenant's catalog, once each, and none of another tenant's", async () => {
     const tenant = await newTenant(t.ctx.db);

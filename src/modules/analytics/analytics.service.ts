@@ -71,7 +71,7 @@ function redisFailed(ctx: AppContext, err: unknown): void {
   ctx.logger.warn({ err: (err as Error).message }, 'analytics: Redis read failed; answering from Postgres');
 }
 
-/** day -> currency -> counters for every day of the range (days without data absent or empty). */
+/** day -> currency -> counters for days of the range only (days without data absent or empty). */
 async function countersOfRange(ctx: AppContext, tenant: TenantZone, range: DayRange): Promise<{ source: Source; days: Map<string, Map<string, Counters>> }> {
   if (ctx.redis) {
     try {
@@ -101,6 +101,8 @@ async function ledgerDays(ctx: AppContext, tenant: TenantZone, range: DayRange):
   if (hit && hit.version === version) return hit.days;
   const days = new Map<string, Map<string, Counters>>();
   for (const row of await ledgerCounters(ctx.db, tenant.id, tenant.timeZone, range)) {
+    // A day outside the range would be summed into the range's totals and name its currencies.
+    if (row.day < range.from || row.day > range.to) continue;
     (days.get(row.day) ?? days.set(row.day, new Map()).get(row.day)!).set(row.currency, row.counters);
   }
   if (memo) {
@@ -128,10 +130,11 @@ export async function getKpis(ctx: AppContext, tenantId: string, q: { date?: str
   const range = resolveRange(q, tenant.timeZone);
   const { source, days } = await countersOfRange(ctx, tenant, range);
   const currencies = await currenciesOf(ctx, tenantId, days);
+  const inRange = daysOf(range.from, range.to);
   const totals = currencies.map((currency) => {
     const sum = zeroCounters();
-    for (const byCurrency of days.values()) {
-      const c = byCurrency.get(currency);
+    for (const day of inRange) {
+      const c = days.get(day)?.get(currency);
       if (c) addCounters(sum, c);
     }
     return toKpis(currency, sum);

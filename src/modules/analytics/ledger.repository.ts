@@ -24,6 +24,13 @@ const IS_COUNTED = `e.type IN ${COUNTED}
       AND (e.type <> 'refund.succeeded' OR EXISTS (
         SELECT 1 FROM order_events c WHERE c.order_id = e.order_id AND c.type = 'order.completed'))`;
 
+/**
+ * The tenant-local day an event of order_events e counts on, $2 being the tenant's zone: the
+ * date its wall clock showed. The one definition of day membership, for Redis day keys (the
+ * projector's feed) and for day-range reads alike.
+ */
+const LOCAL_DAY = `(e.created_at AT TIME ZONE $2)::date`;
+
 /** A position in the (xid, id) order of order_events; "0:0" is before everything. */
 export interface Position {
   xid: string;
@@ -54,9 +61,16 @@ function factsSql(filter: Filter): { sql: string; params: unknown[] } {
   let where = '';
   let tail = '';
   if (filter.kind === 'days') {
-    // Bounds are instants, so the (tenant_id, created_at) index applies.
-    where = `AND e.created_at >= (${p(filter.from)}::date::timestamp AT TIME ZONE $2)
-             AND e.created_at < ((${p(filter.to)}::date + 1)::timestamp AT TIME ZONE $2)`;
+    // Membership is LOCAL_DAY alone, the rule the projector cuts Redis days with. The instant
+    // bounds only let the (tenant_id, created_at) index apply, and are a day wider than the
+    // range on each side: `D::timestamp AT TIME ZONE z` is not the day's first instant where
+    // midnight happens twice (Atlantic/Azores, America/Havana set clocks back from 01:00 to
+    // 00:00: it is the second midnight, an hour late), and no clock change repeats a whole day.
+    const from = p(filter.from);
+    const to = p(filter.to);
+    where = `AND e.created_at >= (${from}::date::timestamp AT TIME ZONE $2) - interval '1 day'
+             AND e.created_at < ((${to}::date + 1)::timestamp AT TIME ZONE $2) + interval '1 day'
+             AND ${LOCAL_DAY} BETWEEN ${from}::date AND ${to}::date`;
   } else if (filter.kind === 'upTo') {
     where = `AND (e.xid, e.id) <= (${p(filter.at.xid)}::xid8, ${p(filter.at.id)}::bigint)`;
   } else if (filter.kind === 'feed') {
@@ -66,7 +80,7 @@ function factsSql(filter: Filter): { sql: string; params: unknown[] } {
   }
   const sql = `
     SELECT e.xid::text AS xid, e.id,
-      to_char(e.created_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day,
+      to_char(${LOCAL_DAY}, 'YYYY-MM-DD') AS day,
       CASE e.type WHEN 'order.completed' THEN 'completed' WHEN 'refund.succeeded' THEN 'refund'
                   WHEN 'order.cancelled' THEN 'cancelled' ELSE 'failed' END AS kind,
       CASE WHEN e.type = 'refund.succeeded' THEN coalesce(e.data->>'currency', o.currency) ELSE o.currency END AS currency,
