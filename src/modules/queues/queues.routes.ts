@@ -8,7 +8,8 @@ import { errorResponses } from '../../http/schemas.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/db/keyset-cursor.js';
 import { findTenantBySlug } from '../tenants/tenant.repository.js';
-import { failedJobs, queueStats, visibleJobState, type JobOwner } from './queue-monitor.repository.js';
+import { COMPLETED_WINDOW_MINUTES, failedJobs, queueStats, visibleJobState, type JobOwner, type QueueStats } from './queue-monitor.repository.js';
+import { SharedReads } from './shared-reads.js';
 
 const iso = z.string().describe('ISO 8601 timestamp');
 const queueName = z.string().regex(/^[\w.-]{1,100}$/, 'must be a queue name (letters, digits, _ . -)');
@@ -20,8 +21,8 @@ const queueDto = z.object({
   waiting: z.number().int().describe('created + retry'),
   deferred: z.number().int().describe('waiting jobs not due yet (backoff, start later)'),
   active: z.number().int(),
-  completed: z.number().int().describe('still in pgboss.job (archived after 12 h by default)'),
-  failed: z.number().int(),
+  completed: z.number().int().describe(`jobs completed in the last ${COMPLETED_WINDOW_MINUTES} minutes`),
+  failed: z.number().int().describe('still in pgboss.job (archived after 12 h by default)'),
   cancelled: z.number().int(),
   perMinute: z.number().int().describe('jobs completed in the last 60 s'),
   oldestWaitSeconds: z.number().nullable().describe('wait of the oldest due job; null when none waits'),
@@ -57,9 +58,13 @@ function errorText(output: unknown): string {
   return output === null || output === undefined ? '(no output)' : JSON.stringify(output);
 }
 
+/** How long one owner's counts are shared by the requests that ask for them (the dashboard polls every 2 s). */
+const STATS_TTL_MS = 2000;
+
 /** Queue monitor (the Horizon view): counts, throughput and wait per pg-boss queue; failed jobs, retry, discard. */
 export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const ownTenant = deploymentTenant(ctx);
+  const stats = new SharedReads<QueueStats[]>(STATS_TTL_MS);
   const ownerOf = async (req: FastifyRequest): Promise<JobOwner> => {
     const tenantId = tenantOf(req);
     return { tenantId, platform: req.auth?.role === 'admin' && tenantId === (await ownTenant()) };
@@ -74,14 +79,18 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     {
       schema: {
         tags: ['queues'],
-        summary: "Every job queue, counting the caller's tenant's jobs: waiting, active, completed and failed, jobs per minute, wait of the oldest job",
-        description: "Admins of the deployment's own tenant (ORDERSYS_DEFAULT_TENANT) also count the jobs of no tenant (cron, sweeps).",
+        summary: "Every job queue, counting the caller's tenant's jobs: waiting, active, recently completed and failed, jobs per minute, wait of the oldest job",
+        description:
+          "Admins of the deployment's own tenant (ORDERSYS_DEFAULT_TENANT) also count the jobs of no tenant (cron, sweeps). " +
+          `Counts may be up to ${STATS_TTL_MS / 1000} s old: requests for the same tenant share one count.`,
         response: { 200: z.object({ alertWaitSeconds: z.number().int(), queues: z.array(queueDto) }), ...errorResponses(401) },
       },
     },
     async (req) => {
       const threshold = ctx.config.queueWaitAlertSeconds;
-      const queues = (await queueStats(ctx.db, await ownerOf(req))).map((q) => ({ ...q, alert: (q.oldestWaitSeconds ?? 0) > threshold }));
+      const owner = await ownerOf(req);
+      const counted = await stats.get(`${owner.tenantId} ${owner.platform}`, () => queueStats(ctx.db, owner));
+      const queues = counted.map((q) => ({ ...q, alert: (q.oldestWaitSeconds ?? 0) > threshold }));
       return { alertWaitSeconds: threshold, queues };
     },
   );
@@ -147,6 +156,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         // pg-boss's own commands: retry puts it back as 'retry' with one more attempt; discard deletes it.
         if (action === 'retry') await ctx.queue.boss.retry(name, id);
         else await ctx.queue.boss.deleteJob(name, id);
+        stats.clear(); // the caller's next look at the counts shows the job moved
         return { id, name, state: action === 'retry' ? ('retry' as const) : ('discarded' as const) };
       },
     );

@@ -23,7 +23,7 @@ export async function render(root) {
               'Queue',
               { label: 'Waiting', class: 'num' },
               { label: 'Active', class: 'num' },
-              { label: 'Completed', class: 'num' },
+              { label: 'Completed (15 min)', class: 'num' },
               { label: 'Failed', class: 'num' },
               { label: 'Jobs / min', class: 'num' },
               { label: 'Oldest wait', class: 'num' },
@@ -41,7 +41,7 @@ export async function render(root) {
               ],
             })),
           ),
-          h('p', { class: 'muted small' }, `Red: the oldest waiting job has waited more than ${duration(data.alertWaitSeconds)} (QUEUE_WAIT_ALERT_SECONDS). Completed and failed jobs are kept until pg-boss archives them.`),
+          h('p', { class: 'muted small' }, `Red: the oldest waiting job has waited more than ${duration(data.alertWaitSeconds)} (QUEUE_WAIT_ALERT_SECONDS). Completed: jobs finished in the last 15 minutes. Failed jobs are kept until pg-boss archives them.`),
         ),
       );
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
