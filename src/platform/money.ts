@@ -5,14 +5,20 @@ import type { Result } from './errors.js';
  * 28.999999999999996, and a cent lost per line is real money over a million lines.
  */
 
-/** ISO 4217 minor digits that differ from 2; every other 3-letter code has 2. */
-const MINOR_DIGITS: Readonly<Record<string, number>> = {
+/** ISO 4217 minor digits of every code not in MINOR_DIGITS. */
+export const DEFAULT_MINOR_DIGITS = 2;
+
+/**
+ * ISO 4217 minor digits that differ from 2. The dashboard is served this table (it must not ask
+ * the browser: CLDR gives IDR, IQD and 15 others different digits than ISO 4217).
+ */
+export const MINOR_DIGITS: Readonly<Record<string, number>> = {
   BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
   VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
   BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
 };
 
-export const minorDigits = (currency: string): number => MINOR_DIGITS[currency] ?? 2;
+export const minorDigits = (currency: string): number => (Object.hasOwn(MINOR_DIGITS, currency) ? MINOR_DIGITS[currency]! : DEFAULT_MINOR_DIGITS);
 
 /**
  * The ISO 4217 codes in use, from ICU (no dependency, no list to keep up to date). Three letters

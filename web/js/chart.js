@@ -32,7 +32,7 @@ export function revenueChart(days, currency, width) {
   for (let i = 0; i <= 4; i++) {
     const y = ih - (ih * i) / 4;
     g.append(s('line', { x1: 0, x2: w, y1: y, y2: y, class: 'grid' }));
-    g.append(s('text', { x: -6, y: y + 4, 'text-anchor': 'end', class: 'axis' }, money(Math.round((maxRevenue * i) / 4), currency).replace(/\.00$/, '')));
+    g.append(s('text', { x: -6, y: y + 4, 'text-anchor': 'end', class: 'axis' }, money(Math.round((maxRevenue * i) / 4), currency, { trim: true })));
     g.append(s('text', { x: w + 6, y: y + 4, class: 'axis' }, number((maxOrders * i) / 4)));
   }
   const labelEvery = Math.ceil(days.length / Math.max(2, Math.floor(w / 60)));

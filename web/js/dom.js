@@ -1,4 +1,5 @@
 // Tiny DOM helpers: elements are built with h(), never from HTML strings, so data cannot inject markup.
+import { minorDigits } from './currencies.js';
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -27,28 +28,28 @@ export function clear(el, ...children) {
   return el;
 }
 
-const fractionDigits = new Map();
-function digitsOf(currency) {
-  if (!fractionDigits.has(currency)) {
-    let d = 2;
-    try {
-      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
-    } catch {
-      // unknown code: assume cents
-    }
-    fractionDigits.set(currency, d);
-  }
-  return fractionDigits.get(currency);
+/** 123456 minor units, 2 digits -> "1234.56", exactly: 123456 / 100 is a float, and far from 0 a wrong one. */
+function decimalText(minor, digits) {
+  const s = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const text = digits === 0 ? s : `${s.slice(0, -digits)}.${s.slice(-digits)}`;
+  return minor < 0 ? `-${text}` : text;
 }
 
-/** Integer minor units to "€1,234.50". */
-export function money(minor, currency) {
-  const digits = digitsOf(currency);
-  const value = minor / 10 ** digits;
+/**
+ * Integer minor units to "€1,234.50", divided by the server's ISO 4217 digits (currencies.js,
+ * written from money.ts), never the browser's: Intl's own would show IDR 123,456.00 as
+ * IDR 12,345,600. Intl still gives the symbol and grouping. `trim` drops a zero fraction (axes).
+ */
+export function money(minor, currency, { trim = false } = {}) {
+  const digits = minorDigits(currency);
+  // The API sends safe integers; anything else is shown as near as a float can.
+  const text = Number.isSafeInteger(minor) ? decimalText(minor, digits) : String(minor / 10 ** digits);
+  const shown = trim && minor % 10 ** digits === 0 ? 0 : digits;
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+    // A string is formatted as the exact decimal it spells (a number would be rounded first).
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: shown, maximumFractionDigits: shown }).format(text);
   } catch {
-    return `${value.toFixed(digits)} ${currency}`;
+    return `${text} ${currency}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { bearer, newApiKey, newProduct, newTenant } from '../../../test/factorie
 import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
 import { eventsChannel } from '../analytics/kpi.store.js';
+import { currenciesModule } from './currencies.module.js';
 
 interface SseEvent {
   event: string;
@@ -70,6 +71,17 @@ describe('dashboard', () => {
       const again = await fetch(`${url}/dashboard/assets/js/main.js`, { headers: { 'if-none-match': js.headers.get('etag')! } });
       expect(again.status).toBe(304);
       expect((await fetch(`${url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/dashboard/');
+    });
+
+    it("serves the server's minor digits (money.ts) as the module dom.js imports", async () => {
+      const res = await fetch(`${url}/dashboard/assets/js/currencies.js`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(await res.text()).toBe(currenciesModule().body);
+      const again = await fetch(`${url}/dashboard/assets/js/currencies.js`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+      expect(again.status).toBe(304);
+      const dom = await (await fetch(`${url}/dashboard/assets/js/dom.js`)).text();
+      expect(dom).toContain("import { minorDigits } from './currencies.js';");
     });
 
     it('serves nothing outside its folder', async () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { CURRENCIES_PATH, currenciesModule } from './currencies.module.js';
 
 /*
  * The dashboard is plain ES modules and CSS in web/, served as they are: no build step, no
@@ -34,18 +35,25 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, relative: stri
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return notFound(reply, relative);
   const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  return send(req, reply, type, etag, () => readFile(file));
+}
+
+async function send(req: FastifyRequest, reply: FastifyReply, type: string, etag: string, body: () => Promise<Buffer | string>) {
   reply.header('etag', etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
   if (type.startsWith('text/html')) reply.header('content-security-policy', CSP);
-  return reply.type(type).send(await readFile(file));
+  return reply.type(type).send(await body());
 }
 
 const notFound = (reply: FastifyReply, what: string) =>
   reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No dashboard file ${what}.` } });
 
 export const staticRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app) => {
+  const currencies = currenciesModule();
   app.get('/', open, async (_req, reply) => reply.redirect('/dashboard/'));
   app.get('/dashboard', open, async (_req, reply) => reply.redirect('/dashboard/'));
   app.get('/dashboard/', open, async (req, reply) => sendFile(req, reply, 'index.html'));
+  // Generated, not a file: a static route wins over the wildcard below.
+  app.get(CURRENCIES_PATH, open, async (req, reply) => send(req, reply, TYPES['.js']!, currencies.etag, async () => currencies.body));
   app.get('/dashboard/assets/*', open, async (req, reply) => sendFile(req, reply, (req.params as { '*': string })['*']));
 };
