@@ -79,3 +79,18 @@ export const isoInstant = () => z.iso.datetime({ offset: true }).refine(inYears,
 
 /** A date (UTC midnight) or a timestamp, in the accepted years: for `from`, `to`, `since` filters. */
 export const dayOrInstant = () => z.iso.date().or(z.iso.datetime({ offset: true })).refine(inYears, YEARS_RULE);
+
+/**
+ * A request body object that refuses fields it does not know. A dropped field is a silent lie: a
+ * refund naming another currency was booked in the order's, a price sent with an order item was
+ * ignored for the catalog's, `timezone` for `timeZone` changed nothing and answered 200.
+ */
+export function bodyObject<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; the fields here are ${known}`
+        : undefined,
+  });
+}

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { idempotent, shownOnce } from '../../http/idempotency.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
+import { bodyObject, errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
 import { ROLES } from './api-key.js';
@@ -35,7 +35,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
         tags: ['keys'],
         summary: 'Create an API key; the key is in this response only (an Idempotency-Key replay answers without it)',
         headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
-        body: z.object({ role: z.enum(ROLES), name: z.string().trim().min(1).max(200) }),
+        body: bodyObject({ role: z.enum(ROLES), name: z.string().trim().min(1).max(200) }),
         response: {
           201: keyDto.extend({ key: z.string().optional().describe('The secret, shown in this response only: never stored, absent from replays') }),
           ...errorResponses(400, 401, 403, 422),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
-import { errorResponses } from '../../http/schemas.js';
+import { bodyObject, errorResponses } from '../../http/schemas.js';
 import type { AppModule } from '../module.js';
 import { adjustStock, listStock, STOCK_MAX, STOCK_MIN, stockOf } from './inventory.service.js';
 
@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
         tags: ['inventory'],
         summary: 'Restock or correct stock, with a reason kept in the stock ledger',
         params: skuParam,
-        body: z.object({
+        body: bodyObject({
           // int4, like the stock columns: a delta beyond it could only fail in the database.
           delta: z.int32({ error: `must be a whole number of units from ${STOCK_MIN} to ${STOCK_MAX}` }).refine((d) => d !== 0, 'must not be 0'),
           kind: z.enum(['restock', 'correction']).default('restock'),

@@ -48,6 +48,20 @@ describe('orders API', () => {
     expect(other.json().error.code).toBe('IDEMPOTENCY_MISMATCH');
   });
 
+  it('refuses fields it does not know, naming them, rather than dropping them (a price, a currency)', async () => {
+    const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url, headers: auth, payload });
+    const priced = await post('/orders', { orderCode: 'API-P', customer: { email: 'a@b.co', name: 'A' }, items: [{ sku, quantity: 1, unitPrice: 1 }] });
+    expect(priced.statusCode).toBe(400);
+    expect(priced.json().error.message).toBe('body.items.0: unknown field "unitPrice"; the fields here are sku, quantity');
+    const currency = await post('/orders', { orderCode: 'API-P', currency: 'USD', customer: { email: 'a@b.co', name: 'A' }, items: [{ sku, quantity: 1 }] });
+    expect(currency.json().error.message).toBe('body: unknown field "currency"; the fields here are orderCode, customer, placedAt, items');
+    const refund = await post(`/orders/${crypto.randomUUID()}/refunds`, { amount: 100, reason: 'z', currency: 'JPY' });
+    expect(refund.statusCode).toBe(400);
+    expect(refund.json().error.message).toBe('body: unknown field "currency"; the fields here are amount, reason, restock');
+    const { rows } = await t.ctx.db.query(`SELECT 1 FROM orders WHERE tenant_id = $1 AND order_code = 'API-P'`, [tenant.id]);
+    expect(rows).toEqual([]);
+  });
+
   it('refuses a duplicate order code, an unknown SKU and a bad quantity, naming the field', async () => {
     expect((await place('API-1')).json().error).toMatchObject({ code: 'CONFLICT', message: 'orderCode: order API-1 already exists.' });
     const unknown = await t.app.inject({

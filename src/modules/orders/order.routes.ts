@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { keyClaimOf, sendStored } from '../../http/idempotency.js';
-import { dayOrInstant, errorResponses, idParams, isoInstant } from '../../http/schemas.js';
+import { bodyObject, dayOrInstant, errorResponses, idParams, isoInstant } from '../../http/schemas.js';
 import { DomainError, notFound } from '../../platform/errors.js';
 import { DAY_MS } from '../../platform/time.js';
 import { jsonDates, orderDetailDto, orderDto, toOrderDto } from './order.dto.js';
@@ -14,12 +14,12 @@ import { ORDER_STATUSES } from './order.state.js';
 import type { Executor } from '../../platform/db/types.js';
 import type { Order } from './order.types.js';
 
-const placeOrderBody = z.object({
+const placeOrderBody = bodyObject({
   orderCode: z.string().trim().min(1).max(100),
-  customer: z.object({ email: z.email().toLowerCase(), name: z.string().trim().min(1).max(200) }),
+  customer: bodyObject({ email: z.email().toLowerCase(), name: z.string().trim().min(1).max(200) }),
   placedAt: isoInstant().optional(),
   items: z
-    .array(z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().positive().max(1_000_000) }))
+    .array(bodyObject({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().positive().max(1_000_000) }))
     .min(1)
     .max(500),
 });
@@ -121,7 +121,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
           tags: ['orders'],
           summary,
           params: idParams,
-          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).nullish(),
+          body: bodyObject({ reason: z.string().trim().min(1).max(500).optional() }).nullish(),
           response: { 200: orderDetailDto, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },

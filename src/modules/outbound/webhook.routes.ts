@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { idempotent, shownOnce } from '../../http/idempotency.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
+import { bodyObject, errorResponses, idParams } from '../../http/schemas.js';
 import { notFound } from '../../platform/errors.js';
 import { eventIdOf, KNOWN_EVENT_TYPES } from './envelope.js';
 import { createSubscription, redeliver, removeSubscription, subscriptionsOf } from './webhook.service.js';
@@ -24,7 +24,7 @@ const createdDto = subscriptionDto.extend({
     .describe('Signing secret, shown in this response only (absent when an Idempotency-Key replay answers)'),
 });
 
-const createBody = z.object({
+const createBody = bodyObject({
   url: z.url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' }).max(2000),
   events: z
     .array(

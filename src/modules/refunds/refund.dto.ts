@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { bodyObject } from '../../http/schemas.js';
 import type { Refund } from './refund.repository.js';
 import { REFUND_STATUSES } from './refund.repository.js';
 
 const money = z.number().int().describe('integer minor units (cents)');
 
-export const restockLine = z.object({
+export const restockLine = bodyObject({
   sku: z.string().trim().min(1).max(64),
   quantity: z.number().int().positive().max(1_000_000),
 });
 
 /** The POST body. The CLI parses its options through it too, so both hash the same request. */
-export const refundBody = z.object({
+export const refundBody = bodyObject({
   amount: z.number().int().max(Number.MAX_SAFE_INTEGER).optional().describe('minor units; omitted = everything still refundable'),
   reason: z.string().trim().min(1).max(500),
   restock: z.array(restockLine).max(500).optional().describe('units to put back on the shelf when the refund succeeds'),

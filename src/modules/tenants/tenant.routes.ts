@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { tenantOf } from '../../http/auth.js';
 import { ROLES } from '../auth/api-key.js';
-import { errorResponses } from '../../http/schemas.js';
+import { bodyObject, errorResponses } from '../../http/schemas.js';
 import { DomainError } from '../../platform/errors.js';
 import type { AppModule } from '../module.js';
 import { findTenantById, updateTenant } from './tenant.repository.js';
@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) 
       schema: {
         tags: ['tenants'],
         summary: 'Rename the tenant or change its time zone (the day KPIs count on)',
-        body: z.object({
+        body: bodyObject({
           name: z.string().trim().min(1).max(200).optional(),
           timeZone: z
             .string()
