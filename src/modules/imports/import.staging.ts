@@ -14,10 +14,11 @@ import type { MappedLine } from './types.js';
 /*
  * Lines per chunk transaction. Small enough that a chunk's strings die young: at 20,000 they
  * outlived two scavenges, were promoted, and old space grew lazily to a 331-397 MB peak for a
- * 1,000,000-line file; at 5,000 the peak is ~284 MB at the same speed (COPY and commit cost per
- * chunk are a few milliseconds).
+ * 1,000,000-line file; at 5,000 the peak was ~284 MB at the same speed (COPY and commit cost per
+ * chunk are a few milliseconds). Since each staged line also carries its text from the file
+ * (0023), 5,000 peaked at 312-318 MB; 2,500 at 270-289 MB, at the same speed.
  */
-export const STAGE_CHUNK_LINES = 5_000;
+export const STAGE_CHUNK_LINES = 2_500;
 /** Raw lines are kept for the error report up to this many characters. */
 export const RAW_LINE_MAX = 10_000;
 
