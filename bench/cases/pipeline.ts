@@ -40,6 +40,7 @@ if (mode === 'ingest') {
   report({ figure: 'ingest peak RSS', value: peakRssMb(), unit: 'MB', better: 'lower' });
   const floor = await schemaWriteFloor(ctx.db, tenant.id);
   report({ figure: 'floor: the same rows written into the schema', value: Math.round(lines / floor.seconds), unit: 'lines/s', better: 'higher' });
+  report({ figure: 'floor: the same rows into key-only tables', value: Math.round(lines / floor.keysOnlySeconds), unit: 'lines/s', better: 'higher' });
 } else {
   const open = async () => {
     const counts = await countOrdersByStatus(ctx.db, tenant.id);
