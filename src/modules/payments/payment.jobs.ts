@@ -1,11 +1,13 @@
 import type { AppContext } from '../../context.js';
 import { mergeByTenant } from '../../platform/queue/merge.js';
 import { defineQueue } from '../../platform/queue/registry.js';
+import { reaskStalePayments } from './payment.reask.js';
 import { requestPayments } from './payment.service.js';
 
 declare module '../../platform/queue/registry.js' {
   interface JobRegistry {
     payments_request: { tenantId: string; orderIds: string[] };
+    payments_reask: Record<string, never>;
   }
 }
 
@@ -15,6 +17,9 @@ declare module '../../platform/queue/registry.js' {
 // event id, which the webhook applies once.
 defineQueue({ name: 'payments_request', retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
 
+// Singleton: one sweep at a time across every worker (see payment.reask.ts).
+defineQueue({ name: 'payments_reask', retryLimit: 2, expireInSeconds: 60, policy: 'singleton' });
+
 /** Orders per payments transaction when a fetch's jobs are merged (reservation batches are <= 500). */
 const PAYMENT_BATCH = 500;
 
@@ -22,4 +27,9 @@ export async function registerPaymentJobs(ctx: AppContext): Promise<void> {
   await ctx.queue.work('payments_request', { batchSize: 20 }, async (jobs) => {
     for (const batch of mergeByTenant(jobs, PAYMENT_BATCH)) await requestPayments(ctx, batch.tenantId, batch.orderIds);
   });
+  await ctx.queue.work('payments_reask', { batchSize: 1 }, async () => {
+    const n = await reaskStalePayments(ctx);
+    if (n > 0) ctx.logger.warn({ payments: n }, 'asked the gateway again about payments whose answer never came');
+  });
+  await ctx.queue.schedule('payments_reask', '* * * * *', {});
 }

@@ -120,6 +120,16 @@ export async function pendingRefunds(ex: Executor, tenantId: string, ids: readon
   return rows;
 }
 
+/** Refunds pending since before `before`, oldest first: answers the gateway never delivered. */
+export async function stalePendingRefunds(ex: Executor, before: Date, limit: number): Promise<PendingRefund[]> {
+  const { rows } = await ex.query<PendingRefund>(
+    `SELECT id AS "refundId", payment_id AS "paymentId", order_id AS "orderId", tenant_id AS "tenantId", amount, currency
+     FROM refunds WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT ${limit}`,
+    [before],
+  );
+  return rows;
+}
+
 /** Order of each refund, to lock the orders before anything moves. */
 export async function ordersOfRefunds(ex: Executor, tenantId: string, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];

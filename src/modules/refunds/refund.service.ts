@@ -7,6 +7,7 @@ import { appendEvents } from '../orders/order.events.js';
 import { findOrder, findOrderByCode, lockOrders } from '../orders/order.repository.js';
 import type { Order } from '../orders/order.types.js';
 import { gatewayOf } from '../payments/gateway.runtime.js';
+import { REASK_AFTER_MS, REASK_BATCH } from '../payments/payment.reask.js';
 import {
   cancelledOrdersOwed,
   insertRefund,
@@ -16,6 +17,7 @@ import {
   refundMoneyOf,
   refundsOfOrder,
   restockedBySku,
+  stalePendingRefunds,
   type Refund,
 } from './refund.repository.js';
 import {
@@ -122,6 +124,18 @@ export async function requestRefunds(ctx: AppContext, tenantId: string, refundId
   const gateway = gatewayOf(ctx);
   for (const r of pending) await gateway.refund(r);
   return pending.length;
+}
+
+/**
+ * Refunds still pending REASK_AFTER_MS after they were booked are asked about again: their answer
+ * was lost (the simulator keeps undelivered answers in memory, and a killed worker takes them
+ * with it), and nothing else would ever ask. Safe for the same reason requestRefunds is.
+ */
+export async function reaskStaleRefunds(ctx: AppContext, now = new Date()): Promise<number> {
+  const stale = await stalePendingRefunds(ctx.db, new Date(now.getTime() - REASK_AFTER_MS), REASK_BATCH);
+  const gateway = gatewayOf(ctx);
+  for (const r of stale) await gateway.refund(r);
+  return stale.length;
 }
 
 /** An order id, or an order code of the tenant (the CLI accepts both). */

@@ -17,7 +17,8 @@ import { Projector } from '../analytics/projector.js';
 import { verifyKpis } from '../analytics/analytics.service.js';
 import { refundBody, type RefundDto } from './refund.dto.js';
 import { refundWithKey } from './refund.idempotency.js';
-import { refundCapturedLate, requestRefunds } from './refund.service.js';
+import { bookRefund, reaskStaleRefunds, refundCapturedLate, requestRefunds } from './refund.service.js';
+import { REASK_AFTER_MS } from '../payments/payment.reask.js';
 
 const DETERMINISTIC = { GATEWAY_SUCCESS_RATE: '1', GATEWAY_REFUND_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' };
 
@@ -369,5 +370,26 @@ describe('refunds the gateway declines', () => {
     const retry = await postRefund(w, id, { reason: 'try again', restock: [{ sku: w.product.sku, quantity: 10 }] });
     expect(retry.statusCode).toBe(201);
     expect(retry.json()).toMatchObject({ amount: 10000, status: 'pending' });
+  });
+});
+
+describe('refunds whose answer never came', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+  afterAll(() => w.t.close());
+
+  it('are asked about again once they are stale, and then settle once', async () => {
+    const id = await paidOrder(w);
+    // Booked, and never asked about: the worker that would have asked was killed.
+    await w.t.ctx.db.transaction((tx) => bookRefund(w.t.ctx, tx, w.tenant.id, id, { amount: 3000, reason: 'lost answer' }));
+    expect(await reaskStaleRefunds(w.t.ctx)).toBe(0); // not stale yet
+    const later = new Date(Date.now() + REASK_AFTER_MS + 1_000);
+    expect(await reaskStaleRefunds(w.t.ctx, later)).toBe(1);
+    await gatewayOf(w.t.ctx).drain();
+    expect(await orderState(w, id)).toEqual({ refundStatus: 'partial', refundedTotal: 3000 });
+    expect((await refundEvents(w, id)).map((e) => e.type)).toEqual(['refund.succeeded']);
+    expect(await reaskStaleRefunds(w.t.ctx, later)).toBe(0);
   });
 });
