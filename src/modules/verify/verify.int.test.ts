@@ -148,3 +148,29 @@ describe('verifyInvariants: cancelled orders still owed money', () => {
     expect(await owed()).toBeUndefined();
   });
 });
+
+describe('verifyInvariants: a tenant whose sums no number holds', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext('cli', { GATEWAY_SUCCESS_RATE: '1', GATEWAY_LATENCY_MS: '0-5' });
+  });
+  afterAll(() => ctx.dispose());
+
+  it('is named with the reason, and verify goes on to the other tenants', async () => {
+    const huge = await newTenant(ctx.db);
+    // Each order is within the per-order bound; two of them sum past 2^53 yen.
+    const product = await newProduct(ctx.db, huge, { price: 999_999_999_999, currency: 'JPY', stock: 20_000 });
+    const yen = () => newOrder({}, { currency: 'JPY', items: [{ sku: product.sku, quantity: 9_000, unitPrice: 999_999_999_999 }] });
+    await runWorkflow(ctx, huge.id, await placeOrders(ctx, huge.id, [yen(), yen()]));
+    const small = await newTenant(ctx.db);
+    const cheap = await newProduct(ctx.db, small, { stock: 5 });
+    await runWorkflow(ctx, small.id, await placeOrders(ctx, small.id, [newOrder({ [cheap.sku]: 1 })]));
+
+    const report = await verifyInvariants(ctx, null);
+    const ledger = report.breaches.filter((b) => b.name === 'kpi-ledger-matches-orders').flatMap((b) => b.sample);
+    expect(ledger).toContainEqual(expect.objectContaining({ tenant: huge.id, error: expect.stringContaining('safe integer') }));
+    // Before, the error ended verify for every tenant; now the others are checked and pass.
+    expect(ledger.map((d) => d.tenant)).toEqual([huge.id]);
+    expect(report.ordersNotFinal).toBe(0);
+  });
+});
