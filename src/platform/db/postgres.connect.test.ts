@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentServer } from '../../../test/ports.js';
 import { openPostgres } from './postgres.js';
 
 /*
@@ -7,22 +7,15 @@ import { openPostgres } from './postgres.js';
  * TCP connection and then never speaks is the same to a client, and can be made locally.
  */
 describe(openPostgres.name, () => {
-  let server: net.Server;
-  const sockets = new Set<net.Socket>();
-  let url: string;
+  let server: Awaited<ReturnType<typeof silentServer>>;
   beforeAll(async () => {
-    server = net.createServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `postgres://ordersys@127.0.0.1:${(server.address() as net.AddressInfo).port}/ordersys`;
+    server = await silentServer();
   });
-  afterAll(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   it('gives up getting a connection from a server that never answers, instead of waiting forever', async () => {
     const start = performance.now();
-    const opened = openPostgres(url, 1, 'connect-test', { connectionTimeoutMs: 300 });
+    const opened = openPostgres(server.url, 1, 'connect-test', { connectionTimeoutMs: 300 });
     const stillWaiting = new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000).unref());
     await expect(Promise.race([opened, stillWaiting])).rejects.toThrow(/timeout/i);
     expect(performance.now() - start).toBeLessThan(2000);
