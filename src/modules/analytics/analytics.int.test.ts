@@ -6,7 +6,7 @@ import { newOrder, placeOrders, runWorkflow } from '../../../test/workflow.js';
 import type { Customer } from '../customers/customer.repository.js';
 import { appendEvents } from '../orders/order.events.js';
 import type { Tenant } from '../tenants/tenant.repository.js';
-import { getKpis, getRevenueSeries } from './analytics.service.js';
+import { getKpis, getRevenueSeries, REDIS_BEHIND_SECONDS } from './analytics.service.js';
 import { todayIn } from './kpi.js';
 import { catchUp } from './testing.js';
 
@@ -244,6 +244,30 @@ describe('analytics API', () => {
     expect((await get(key, '/analytics/leaderboard?limit=101')).status).toBe(400);
     expect((await get(key, '/analytics/leaderboard?limit=0')).status).toBe(400);
     expect((await get(key, '/analytics/leaderboard?currency=USD')).body.leaderboards).toEqual([]);
+  });
+
+  it.runIf(testRedisUrl)('answers from the ledger while the live projection is far behind it, and from Redis once caught up', async () => {
+    const tenant = await newTenant(t.ctx.db);
+    const key = await newApiKey(t.ctx.db, tenant, 'viewer');
+    const product = await newProduct(t.ctx.db, tenant);
+    const customer = await newCustomer(t.ctx.db, tenant);
+    const now = Date.now();
+    await eventAt(t, tenant.id, await orderFor(t, tenant, product.sku, customer, 1000), 'order.completed', new Date(now).toISOString());
+    await catchUp(t.ctx, tenant.id);
+    const stale = new Date(now - (REDIS_BEHIND_SECONDS + 30) * 1000).toISOString();
+    // Both days, should the minute between the two events cross midnight.
+    const range = `from=${stale.slice(0, 10)}&to=${new Date(now).toISOString().slice(0, 10)}`;
+    const read = async () => {
+      const kpis = (await get(key, `/analytics/kpis?${range}`)).body;
+      const board = (await get(key, '/analytics/leaderboard')).body;
+      return { source: kpis.source, revenue: kpis.currencies[0]?.revenue, boardSource: board.source, netSpend: board.leaderboards[0]?.customers[0]?.netSpend };
+    };
+    expect(await read()).toEqual({ source: 'redis', revenue: 1000, boardSource: 'redis', netSpend: 1000 });
+    // A completion committed a minute ago that the projector never applied (it stopped).
+    await eventAt(t, tenant.id, await orderFor(t, tenant, product.sku, customer, 500), 'order.completed', stale);
+    expect(await read()).toEqual({ source: 'postgres', revenue: 1500, boardSource: 'postgres', netSpend: 1500 });
+    await catchUp(t.ctx, tenant.id);
+    expect(await read()).toEqual({ source: 'redis', revenue: 1500, boardSource: 'redis', netSpend: 1500 });
   });
 
   it('needs an API key', async () => {

@@ -15,7 +15,7 @@ import {
 } from './kpi.js';
 import { eventsAppended } from '../orders/order.events.js';
 import { rebuildTenantKpis } from './kpi.rebuild.js';
-import { readDays, readLeaderboards, readSnapshot } from './kpi.store.js';
+import { readCheckpoint, readDays, readLeaderboards, readSnapshot } from './kpi.store.js';
 import {
   catalogCurrencies,
   countedAfter,
@@ -25,6 +25,7 @@ import {
   ledgerCustomers,
   ledgerLeaderboard,
   positionText,
+  projectionBehind,
   type LedgerRowsFigures,
   tenantZone,
   type TenantZone,
@@ -71,11 +72,24 @@ function redisFailed(ctx: AppContext, err: unknown): void {
   ctx.logger.warn({ err: (err as Error).message }, 'analytics: Redis read failed; answering from Postgres');
 }
 
+/**
+ * Redis answers while its projection is no more than this behind the ledger. Normally it is a
+ * second or two; past this (the projector stopped, a transaction left open on the cluster holds
+ * its horizon) the ledger answers instead, exact and current, and `source` says so.
+ */
+export const REDIS_BEHIND_SECONDS = 30;
+
+/** False when Redis holds no projection of the tenant or it is too far behind: then ask the ledger. */
+async function redisCurrent(db: AppContext['db'], redis: NonNullable<AppContext['redis']>, tenantId: string): Promise<boolean> {
+  const checkpoint = await readCheckpoint(redis, tenantId);
+  return checkpoint !== undefined && !(await projectionBehind(db, tenantId, checkpoint, REDIS_BEHIND_SECONDS));
+}
+
 /** day -> currency -> counters for days of the range only (days without data absent or empty). */
 async function countersOfRange(ctx: AppContext, tenant: TenantZone, range: DayRange): Promise<{ source: Source; days: Map<string, Map<string, Counters>> }> {
   if (ctx.redis) {
     try {
-      const days = await readDays(ctx.redis, tenant.id, daysOf(range.from, range.to));
+      const days = (await redisCurrent(ctx.db, ctx.redis, tenant.id)) ? await readDays(ctx.redis, tenant.id, daysOf(range.from, range.to)) : undefined;
       if (days) return { source: 'redis', days };
     } catch (err) {
       redisFailed(ctx, err);
@@ -181,7 +195,7 @@ export async function getLeaderboard(ctx: AppContext, tenantId: string, limit: n
   const tenant = await tenantOrThrow(ctx, tenantId);
   if (ctx.redis) {
     try {
-      const boards = await readLeaderboards(ctx.redis, tenantId, limit, currency);
+      const boards = (await redisCurrent(ctx.db, ctx.redis, tenantId)) ? await readLeaderboards(ctx.redis, tenantId, limit, currency) : undefined;
       if (boards) {
         const ids = [...new Set([...boards.values()].flatMap((b) => b.map((e) => e.customerId)))];
         const people = await customersByIds(ctx.db, tenantId, ids);

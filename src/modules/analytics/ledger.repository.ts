@@ -297,6 +297,21 @@ export async function countedAfter(ex: Executor, tenantId: string, after: Positi
   return rows[0]!.n;
 }
 
+/**
+ * Whether a counted event committed before `olderThanSeconds` ago lies past this checkpoint: the
+ * live projection is behind by at least that much (its projector stopped, or a transaction left
+ * open anywhere on the cluster holds the horizon back). Walks the feed index from the checkpoint.
+ */
+export async function projectionBehind(ex: Executor, tenantId: string, after: Position, olderThanSeconds: number): Promise<boolean> {
+  const { rows } = await ex.query<{ behind: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM order_events e
+       WHERE e.tenant_id = $1 AND ${IS_COUNTED} AND (e.xid, e.id) > ($2::xid8, $3::bigint)
+         AND e.created_at < now() - make_interval(secs => $4)) AS behind`,
+    [tenantId, after.xid, after.id, olderThanSeconds],
+  );
+  return rows[0]!.behind;
+}
+
 /** The last counted event of a tenant below the horizon, or START when there is none. */
 export async function lastPositionBelow(ex: Executor, tenantId: string, horizon: string): Promise<Position> {
   const { rows } = await ex.query<Position>(
