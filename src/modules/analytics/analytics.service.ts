@@ -15,7 +15,7 @@ import {
 } from './kpi.js';
 import { eventsAppended } from '../orders/order.events.js';
 import { rebuildTenantKpis } from './kpi.rebuild.js';
-import { readCheckpoint, readDays, readLeaderboards, readSnapshot } from './kpi.store.js';
+import { readDays, readLeaderboards, readSnapshot } from './kpi.store.js';
 import {
   catalogCurrencies,
   countedAfter,
@@ -27,6 +27,7 @@ import {
   positionText,
   projectionBehind,
   type LedgerRowsFigures,
+  type Position,
   tenantZone,
   type TenantZone,
 } from './ledger.repository.js';
@@ -79,18 +80,18 @@ function redisFailed(ctx: AppContext, err: unknown): void {
  */
 export const REDIS_BEHIND_SECONDS = 30;
 
-/** False when Redis holds no projection of the tenant or it is too far behind: then ask the ledger. */
-async function redisCurrent(db: AppContext['db'], redis: NonNullable<AppContext['redis']>, tenantId: string): Promise<boolean> {
-  const checkpoint = await readCheckpoint(redis, tenantId);
-  return checkpoint !== undefined && !(await projectionBehind(db, tenantId, checkpoint, REDIS_BEHIND_SECONDS));
+/** A Redis read, or undefined when it holds no projection of the tenant or is too far behind: then ask the ledger. */
+async function ifCurrent<T extends { checkpoint: Position }>(ctx: AppContext, tenantId: string, read: T | undefined): Promise<T | undefined> {
+  if (!read || (await projectionBehind(ctx.db, tenantId, read.checkpoint, REDIS_BEHIND_SECONDS))) return undefined;
+  return read;
 }
 
 /** day -> currency -> counters for days of the range only (days without data absent or empty). */
 async function countersOfRange(ctx: AppContext, tenant: TenantZone, range: DayRange): Promise<{ source: Source; days: Map<string, Map<string, Counters>> }> {
   if (ctx.redis) {
     try {
-      const days = (await redisCurrent(ctx.db, ctx.redis, tenant.id)) ? await readDays(ctx.redis, tenant.id, daysOf(range.from, range.to)) : undefined;
-      if (days) return { source: 'redis', days };
+      const read = await ifCurrent(ctx, tenant.id, await readDays(ctx.redis, tenant.id, daysOf(range.from, range.to)));
+      if (read) return { source: 'redis', days: read.days };
     } catch (err) {
       redisFailed(ctx, err);
     }
@@ -195,7 +196,7 @@ export async function getLeaderboard(ctx: AppContext, tenantId: string, limit: n
   const tenant = await tenantOrThrow(ctx, tenantId);
   if (ctx.redis) {
     try {
-      const boards = (await redisCurrent(ctx.db, ctx.redis, tenantId)) ? await readLeaderboards(ctx.redis, tenantId, limit, currency) : undefined;
+      const boards = (await ifCurrent(ctx, tenantId, await readLeaderboards(ctx.redis, tenantId, limit, currency)))?.boards;
       if (boards) {
         const ids = [...new Set([...boards.values()].flatMap((b) => b.map((e) => e.customerId)))];
         const people = await customersByIds(ctx.db, tenantId, ids);

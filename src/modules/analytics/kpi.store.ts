@@ -143,17 +143,26 @@ function countersFromHash(hash: Record<string, string>): Map<string, Counters> {
 }
 
 /**
- * Counters of these days, or undefined when the tenant was never projected (no checkpoint):
- * then Redis knows nothing and the caller must ask the ledger. One MULTI, so one consistent view.
+ * Counters of these days with the checkpoint they hold, or undefined when the tenant was never
+ * projected: then Redis knows nothing and the caller must ask the ledger. One MULTI, so one
+ * consistent view.
  */
-export async function readDays(redis: Redis, tenantId: string, days: readonly string[]): Promise<Map<string, Map<string, Counters>> | undefined> {
+export async function readDays(
+  redis: Redis,
+  tenantId: string,
+  days: readonly string[],
+): Promise<{ checkpoint: Position; days: Map<string, Map<string, Counters>> } | undefined> {
   const multi = redis.multi().get(checkpointKey(tenantId));
   for (const day of days) multi.hgetall(kpiKey(tenantId, day));
   const replies = await multi.exec();
   if (!replies) throw new Error('redis MULTI was aborted');
   for (const [err] of replies) if (err) throw err;
-  if (replies[0]![1] === null) return undefined;
-  return new Map(days.map((day, i) => [day, countersFromHash(replies[i + 1]![1] as Record<string, string>)]));
+  const checkpoint = replies[0]![1] as string | null;
+  if (checkpoint === null) return undefined;
+  return {
+    checkpoint: parsePosition(checkpoint),
+    days: new Map(days.map((day, i) => [day, countersFromHash(replies[i + 1]![1] as Record<string, string>)])),
+  };
 }
 
 export interface BoardEntry {
@@ -162,8 +171,16 @@ export interface BoardEntry {
   orders: number;
 }
 
-/** Top `limit` customers of each currency (or of one), by net spend; undefined if never projected. */
-export async function readLeaderboards(redis: Redis, tenantId: string, limit: number, currency?: string): Promise<Map<string, BoardEntry[]> | undefined> {
+/**
+ * Top `limit` customers of each currency (or of one), by net spend, with the checkpoint read
+ * before them (the boards hold at least that); undefined if never projected.
+ */
+export async function readLeaderboards(
+  redis: Redis,
+  tenantId: string,
+  limit: number,
+  currency?: string,
+): Promise<{ checkpoint: Position; boards: Map<string, BoardEntry[]> } | undefined> {
   const [checkpoint, keys] = await Promise.all([redis.get(checkpointKey(tenantId)), redis.smembers(registryKey(tenantId))]);
   if (checkpoint === null) return undefined;
   const prefix = boardKey(tenantId, '');
@@ -182,7 +199,7 @@ export async function readLeaderboards(redis: Redis, tenantId: string, limit: nu
       ids.map((customerId, i) => ({ customerId, netSpend: Number(flat[2 * i + 1]), orders: Number(orders[i] ?? 0) })),
     );
   }
-  return out;
+  return { checkpoint: parsePosition(checkpoint), boards: out };
 }
 
 export interface Snapshot {

@@ -18,6 +18,7 @@ import {
   refundsOfOrder,
   restockedBySku,
   stalePendingRefunds,
+  type PendingRefund,
   type Refund,
 } from './refund.repository.js';
 import {
@@ -120,7 +121,10 @@ export async function askGateway(ctx: AppContext, refund: Refund): Promise<void>
  * answered are not pending and are not asked about again.
  */
 export async function requestRefunds(ctx: AppContext, tenantId: string, refundIds: readonly string[]): Promise<number> {
-  const pending = await pendingRefunds(ctx.db, tenantId, refundIds);
+  return askAbout(ctx, await pendingRefunds(ctx.db, tenantId, refundIds));
+}
+
+async function askAbout(ctx: AppContext, pending: readonly PendingRefund[]): Promise<number> {
   const gateway = gatewayOf(ctx);
   for (const r of pending) await gateway.refund(r);
   return pending.length;
@@ -132,10 +136,7 @@ export async function requestRefunds(ctx: AppContext, tenantId: string, refundId
  * with it), and nothing else would ever ask. Safe for the same reason requestRefunds is.
  */
 export async function reaskStaleRefunds(ctx: AppContext, now = new Date()): Promise<number> {
-  const stale = await stalePendingRefunds(ctx.db, new Date(now.getTime() - REASK_AFTER_MS), REASK_BATCH);
-  const gateway = gatewayOf(ctx);
-  for (const r of stale) await gateway.refund(r);
-  return stale.length;
+  return askAbout(ctx, await stalePendingRefunds(ctx.db, new Date(now.getTime() - REASK_AFTER_MS), REASK_BATCH));
 }
 
 /** An order id, or an order code of the tenant (the CLI accepts both). */
